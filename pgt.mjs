@@ -1,0 +1,14 @@
+import { PGlite } from "@electric-sql/pglite";
+let t=performance.now();
+const pg = await PGlite.create();
+console.log("create", performance.now()-t);
+await pg.exec("create table a(x int); insert into a values (1)");
+t=performance.now();
+const c = await pg.clone();
+console.log("clone", performance.now()-t, (await c.query("select * from a")).rows);
+t=performance.now();
+const dump = await pg.dumpDataDir("none");
+console.log("dump", performance.now()-t, dump.size);
+t=performance.now();
+const p2 = await PGlite.create({loadDataDir: dump});
+console.log("load", performance.now()-t, (await p2.query("select * from a")).rows);
