@@ -1,0 +1,75 @@
+// The one schema of the environment: every variable the service reads, parsed once, failing fast.
+import { z } from "zod";
+
+const flag = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const databaseUrl = z.string().refine((v) => /^postgres(ql)?:\/\/[^/]*[^/@:]/.test(v), {
+  message: "must look like postgres://user:password@host:5432/database (the host is missing)",
+});
+
+export const configSchema = z.object({
+  /** TCP port of the HTTP server. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Interface to bind; 0.0.0.0 lets a phone on the same network scan the demo codes. */
+  HOST: z.string().min(1).default("127.0.0.1"),
+  /** Folder of the embedded PGlite database and the demo keys file (used when DATABASE_URL is unset). */
+  DATA_DIR: z.string().min(1).default("./data"),
+  /** PostgreSQL server to use instead of the embedded database. */
+  DATABASE_URL: databaseUrl.optional(),
+  /** Size of the postgres.js connection pool. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** Base URL printed into QR codes and links; what a phone must be able to open. */
+  PUBLIC_BASE_URL: z.url().optional(),
+  /** Name of the Merkle log, the origin line of its signed checkpoints. */
+  LOG_ORIGIN: z.string().min(1).optional(),
+  /** Largest accepted request body for JSON APIs, in bytes. */
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** Largest accepted upload (inspection report PDF, EPCIS document), in bytes. */
+  UPLOAD_LIMIT_BYTES: z.coerce.number().int().min(1024).default(20_971_520),
+  /** debug | info | warn | error | silent. */
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /** Seed the demo data into a new embedded database on first start. */
+  SEED_DEMO: flag.default(true),
+  /** Ed25519 private key (PKCS#8, base64) that signs log checkpoints; generated and kept in the database when unset. */
+  SIGNING_KEY: z.string().min(40).optional(),
+  /** Secret for keyed hashes of ID numbers, client fingerprints and receipt codes; generated and kept when unset. */
+  HASH_SECRET: z.string().min(32).optional(),
+  /** A regulator API key to create on start if no regulator exists (bootstrap of the first credential). */
+  BOOTSTRAP_REGULATOR_KEY: z
+    .string()
+    .regex(
+      /^zs_[A-Za-z0-9_-]{32,}$/,
+      "must look like zs_ followed by at least 32 URL-safe characters",
+    )
+    .optional(),
+  /** Seconds between signed checkpoints while events arrive. */
+  CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(2),
+  /** Seconds allowed for in-flight requests after SIGTERM before the process exits anyway. */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(600).default(10),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Parses an environment (process.env in Node, bindings in Workers); throws one line per bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${lines.join("; ")}`);
+  }
+  return parsed.data;
+}
+
+export function publicBaseUrl(config: Config): string {
+  const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "localhost" : config.HOST;
+  return (config.PUBLIC_BASE_URL ?? `http://${host}:${config.PORT}`).replace(/\/+$/, "");
+}

@@ -1,0 +1,27 @@
+// The typed context every handler sees: dependencies injected by createApp, never imported.
+import type { Config } from "../config";
+import type { Database } from "../db/types";
+import type { Clock } from "./clock";
+import type { Logger } from "./logger";
+
+export interface AppDeps {
+  db: Database;
+  /** Which database is behind `db`; some features (row locks, advisory locks) differ. */
+  dbKind: "pglite" | "postgres";
+  /** Throws when the database is unreachable (readiness). */
+  ping(): Promise<void>;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  /** URL of the Scalar standalone bundle; served locally by the Node entry so /docs works offline. */
+  scalarBundleUrl?: string;
+  /** Static files under /assets/; absent in Workers, where pages inline their CSS. */
+  loadAsset?: (path: string) => Promise<{ body: Uint8Array; contentType: string } | null>;
+}
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    deps: AppDeps;
+  };
+}

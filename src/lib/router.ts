@@ -1,0 +1,68 @@
+// One router factory for every feature: shared validation hook and shared OpenAPI error responses.
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { ZodError } from "zod";
+import type { AppEnv } from "./context";
+import { AppError, type FieldError } from "./errors";
+
+export function fieldErrors(error: ZodError, prefix?: string): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter((p) => p !== undefined && p !== "").join("."),
+    message: issue.message,
+    code: issue.code,
+  }));
+}
+
+export function validationError(error: ZodError, prefix?: string): AppError {
+  const errors = fieldErrors(error, prefix);
+  const first = errors[0];
+  const summary = first ? `${first.path || "body"}: ${first.message}` : "the request is invalid";
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
+  return new AppError("validation_failed", `${summary}${more}`, { errors });
+}
+
+export function createRouter(): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, result.target);
+    },
+  });
+}
+
+export const ProblemSchema = z
+  .object({
+    type: z.string().openapi({ example: "/problems/validation_failed" }),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().openapi({ example: "validation_failed" }),
+    detail: z.string(),
+    instance: z.string(),
+    requestId: z.string(),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string(), code: z.string().optional() }))
+      .optional(),
+  })
+  .passthrough()
+  .openapi("Problem");
+
+const problem = (description: string) => ({
+  description,
+  content: { "application/problem+json": { schema: ProblemSchema } },
+});
+
+/** Error responses spread into every route's OpenAPI definition. */
+export const errorResponses = {
+  400: problem("Malformed request (bad JSON, bad identifier)"),
+  422: problem("Validation failed; `errors` lists every bad field"),
+  500: problem("Unexpected error; the request id identifies it in the logs"),
+} as const;
+
+export const authErrorResponses = {
+  401: problem("Missing, unknown, malformed or revoked API key"),
+  403: problem("The key's organisation lacks the role, or may not write"),
+} as const;
+
+export const notFoundResponse = { 404: problem("No such resource") } as const;
+export const conflictResponse = {
+  409: problem("The request conflicts with the current state"),
+} as const;
+export const problemResponseSpec = problem;

@@ -1,0 +1,110 @@
+// Node entry: read config, open the database, migrate, seed a new embedded one, serve, shut down gracefully.
+
+import { constants as fsConstants } from "node:fs";
+import { access, mkdir } from "node:fs/promises";
+import { resolve } from "node:path";
+import { serve } from "@hono/node-server";
+import { createApp } from "./app";
+import { type Config, ConfigError, loadConfig, publicBaseUrl } from "./config";
+import { migrate } from "./db/migrate";
+import { openPglite } from "./db/pglite";
+import { openPostgres } from "./db/postgres";
+import type { DatabaseHandle } from "./db/types";
+import { systemClock } from "./lib/clock";
+import { createLogger } from "./lib/logger";
+import { describeStartupError } from "./lib/startup-errors";
+import { loadAsset } from "./node-assets";
+
+function fail(line: string): never {
+  process.stderr.write(`zhuisu: ${line}\n`);
+  process.exit(1);
+}
+
+async function openDatabase(config: Config): Promise<{ handle: DatabaseHandle; fresh: boolean }> {
+  if (config.DATABASE_URL) {
+    const handle = openPostgres(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE });
+    await handle.ping();
+    return { handle, fresh: false };
+  }
+  const dir = resolve(config.DATA_DIR);
+  await mkdir(dir, { recursive: true });
+  await access(dir, fsConstants.W_OK);
+  const fresh = await access(resolve(dir, "PG_VERSION")).then(
+    () => false,
+    () => true,
+  );
+  return { handle: await openPglite(dir), fresh };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    fail(error instanceof ConfigError ? error.message : String(error));
+  }
+  const logger = createLogger(
+    config.LOG_LEVEL,
+    (line) => process.stdout.write(`${line}\n`),
+    () => systemClock.now(),
+  );
+
+  let opened: { handle: DatabaseHandle; fresh: boolean };
+  try {
+    opened = await openDatabase(config);
+    await migrate(opened.handle);
+  } catch (error) {
+    fail(describeStartupError(error, { dataDir: resolve(config.DATA_DIR) }));
+  }
+  const { handle } = opened;
+
+  const app = createApp({
+    db: handle.db,
+    dbKind: handle.kind,
+    ping: handle.ping,
+    config,
+    clock: systemClock,
+    logger,
+    scalarBundleUrl: "/assets/vendor/scalar/standalone.js",
+    loadAsset,
+  });
+
+  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
+  server.on("error", (error) => fail(describeStartupError(error, { port: config.PORT })));
+  server.on("listening", () => {
+    const base = publicBaseUrl(config);
+    const where =
+      handle.kind === "pglite" ? `embedded database in ${resolve(config.DATA_DIR)}` : "PostgreSQL";
+    process.stdout.write(
+      [
+        `zhuisu listening on http://${config.HOST}:${config.PORT} (${where})`,
+        `  API docs:   ${base}/docs`,
+        `  OpenAPI:    ${base}/openapi.json`,
+        `  health:     ${base}/healthz  ${base}/readyz`,
+        "",
+      ].join("\n"),
+    );
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal });
+    const force = setTimeout(() => {
+      logger.warn("in-flight requests did not finish in time; exiting");
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_SECONDS * 1000);
+    force.unref();
+    // close() stops accepting connections and waits for in-flight requests to finish.
+    server.close(async () => {
+      await handle.close().catch(() => {});
+      process.exit(0);
+    });
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+void main();

@@ -1,0 +1,66 @@
+// Builds the real app for a test: its own database, a fixed clock, quiet logs, and request helpers.
+import { createApp } from "../src/app";
+import { type Config, loadConfig } from "../src/config";
+import type { DatabaseHandle } from "../src/db/types";
+import { FixedClock } from "../src/lib/clock";
+import { silentLogger } from "../src/lib/logger";
+import { createTestDb } from "./db";
+
+export interface TestApp {
+  app: ReturnType<typeof createApp>;
+  handle: DatabaseHandle;
+  db: DatabaseHandle["db"];
+  clock: FixedClock;
+  config: Config;
+  /** Sends a request; `json` sets the body and content type, `key` the bearer token. */
+  request(
+    method: string,
+    path: string,
+    options?: { json?: unknown; body?: BodyInit; key?: string; headers?: Record<string, string> },
+  ): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    LOG_LEVEL: "silent",
+    PUBLIC_BASE_URL: "https://zhuisu.test",
+    SEED_DEMO: "false",
+    HASH_SECRET: "test-hash-secret-0123456789abcdef0123456789",
+    ...overrides,
+  });
+}
+
+export async function createTestApp(
+  options: { config?: Record<string, string>; handle?: DatabaseHandle; clock?: FixedClock } = {},
+): Promise<TestApp> {
+  const handle = options.handle ?? (await createTestDb());
+  const clock = options.clock ?? new FixedClock();
+  const config = testConfig(options.config);
+  const app = createApp({
+    db: handle.db,
+    dbKind: handle.kind,
+    ping: handle.ping,
+    config,
+    clock,
+    logger: silentLogger,
+  });
+  return {
+    app,
+    handle,
+    db: handle.db,
+    clock,
+    config,
+    request: (method, path, opts = {}) => {
+      const headers = new Headers(opts.headers);
+      let body = opts.body;
+      if (opts.json !== undefined) {
+        headers.set("Content-Type", "application/json");
+        body = JSON.stringify(opts.json);
+      }
+      if (opts.key) headers.set("Authorization", `Bearer ${opts.key}`);
+      return Promise.resolve(app.request(`https://zhuisu.test${path}`, { method, headers, body }));
+    },
+    close: () => handle.close(),
+  };
+}
