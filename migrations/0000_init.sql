@@ -1,5 +1,218 @@
+CREATE TABLE "checkpoints" (
+	"tree_size" bigint PRIMARY KEY NOT NULL,
+	"root_hash" text NOT NULL,
+	"timestamp" timestamp with time zone NOT NULL,
+	"origin" text NOT NULL,
+	"key_id" text NOT NULL,
+	"signature" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "event_subjects" (
+	"event_id" bigint NOT NULL,
+	"subject_key" text NOT NULL,
+	"level" text NOT NULL,
+	"role" text DEFAULT 'epc' NOT NULL,
+	"quantity" integer,
+	CONSTRAINT "event_subjects_event_id_subject_key_role_pk" PRIMARY KEY("event_id","subject_key","role")
+);
+--> statement-breakpoint
+CREATE TABLE "events" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"event_id" text NOT NULL,
+	"hash_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"event_type" text NOT NULL,
+	"action" text,
+	"biz_step" text,
+	"disposition" text,
+	"event_time" timestamp with time zone NOT NULL,
+	"record_time" timestamp with time zone NOT NULL,
+	"read_point" text,
+	"biz_location" text,
+	"actor_org_id" text,
+	"document" jsonb NOT NULL,
+	"context" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"meta" jsonb DEFAULT '{}'::jsonb NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "log_leaves" (
+	"leaf_index" bigint PRIMARY KEY NOT NULL,
+	"event_id" bigint NOT NULL,
+	"leaf_hash" text NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "receipts" (
+	"id" text PRIMARY KEY NOT NULL,
+	"code_hash" text NOT NULL,
+	"item_id" bigint NOT NULL,
+	"sale_event_id" bigint NOT NULL,
+	"seller_org_id" text NOT NULL,
+	"buyer_ref" text,
+	"created_at" timestamp with time zone NOT NULL,
+	"confirmed_at" timestamp with time zone,
+	"closed_at" timestamp with time zone,
+	"failed_attempts" integer DEFAULT 0 NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "list_entries" (
+	"id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"list" text NOT NULL,
+	"reason" text NOT NULL,
+	"legal_basis" text NOT NULL,
+	"authority" text NOT NULL,
+	"severity" text NOT NULL,
+	"listed_on" date NOT NULL,
+	"min_publish_until" date NOT NULL,
+	"max_publish_until" date NOT NULL,
+	"decided_by_org_id" text NOT NULL,
+	"removed_at" timestamp with time zone,
+	"removal_reason" text,
+	"removed_by_org_id" text,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "api_keys" (
+	"id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"name" text NOT NULL,
+	"prefix" text NOT NULL,
+	"hash" text NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"revoked_at" timestamp with time zone,
+	"last_used_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "commitments" (
+	"id" text PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"version" integer NOT NULL,
+	"body" jsonb NOT NULL,
+	"published_at" timestamp with time zone NOT NULL,
+	"current" boolean DEFAULT true NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "org_status_history" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"org_id" text NOT NULL,
+	"from_status" text,
+	"to_status" text NOT NULL,
+	"reason" text NOT NULL,
+	"actor_org_id" text,
+	"at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "orgs" (
+	"id" text PRIMARY KEY NOT NULL,
+	"kind" text NOT NULL,
+	"uscc" text,
+	"person_id_hash" text,
+	"person_id_last4" text,
+	"name_zh" text NOT NULL,
+	"name_en" text,
+	"roles" text[] NOT NULL,
+	"region_code" text NOT NULL,
+	"address" text,
+	"contact_phone" text,
+	"contact_email" text,
+	"licences" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"status" text NOT NULL,
+	"status_reason" text,
+	"created_at" timestamp with time zone NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "items" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"gtin" text NOT NULL,
+	"serial" text NOT NULL,
+	"lot_id" text NOT NULL,
+	"state" text NOT NULL,
+	"recalled" boolean DEFAULT false NOT NULL,
+	"custodian_org_id" text,
+	"seller_org_id" text,
+	"commissioned_at" timestamp with time zone NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "lots" (
+	"id" text PRIMARY KEY NOT NULL,
+	"gtin" text NOT NULL,
+	"lot" text NOT NULL,
+	"production_date" date,
+	"expiry_date" date,
+	"quantity" integer,
+	"origin_region" text,
+	"origin_place" text,
+	"latitude" double precision,
+	"longitude" double precision,
+	"master_data" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"non_conforming" boolean DEFAULT false NOT NULL,
+	"recalled" boolean DEFAULT false NOT NULL,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "products" (
+	"gtin" text PRIMARY KEY NOT NULL,
+	"owner_org_id" text NOT NULL,
+	"name_zh" text NOT NULL,
+	"name_en" text,
+	"category" text NOT NULL,
+	"specification" text,
+	"net_weight_grams" integer,
+	"licences" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"shelf_life_days" integer,
+	"image_url" text,
+	"origin_region" text,
+	"origin_place" text,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "service_secrets" (
 	"name" text PRIMARY KEY NOT NULL,
 	"value" text NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
+--> statement-breakpoint
+ALTER TABLE "event_subjects" ADD CONSTRAINT "event_subjects_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "events" ADD CONSTRAINT "events_actor_org_id_orgs_id_fk" FOREIGN KEY ("actor_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "log_leaves" ADD CONSTRAINT "log_leaves_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "receipts" ADD CONSTRAINT "receipts_sale_event_id_events_id_fk" FOREIGN KEY ("sale_event_id") REFERENCES "public"."events"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "receipts" ADD CONSTRAINT "receipts_seller_org_id_orgs_id_fk" FOREIGN KEY ("seller_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "list_entries" ADD CONSTRAINT "list_entries_org_id_orgs_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "list_entries" ADD CONSTRAINT "list_entries_decided_by_org_id_orgs_id_fk" FOREIGN KEY ("decided_by_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "list_entries" ADD CONSTRAINT "list_entries_removed_by_org_id_orgs_id_fk" FOREIGN KEY ("removed_by_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_org_id_orgs_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "commitments" ADD CONSTRAINT "commitments_org_id_orgs_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "org_status_history" ADD CONSTRAINT "org_status_history_org_id_orgs_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "org_status_history" ADD CONSTRAINT "org_status_history_actor_org_id_orgs_id_fk" FOREIGN KEY ("actor_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "items" ADD CONSTRAINT "items_gtin_products_gtin_fk" FOREIGN KEY ("gtin") REFERENCES "public"."products"("gtin") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "items" ADD CONSTRAINT "items_lot_id_lots_id_fk" FOREIGN KEY ("lot_id") REFERENCES "public"."lots"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "items" ADD CONSTRAINT "items_custodian_org_id_orgs_id_fk" FOREIGN KEY ("custodian_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "items" ADD CONSTRAINT "items_seller_org_id_orgs_id_fk" FOREIGN KEY ("seller_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "lots" ADD CONSTRAINT "lots_gtin_products_gtin_fk" FOREIGN KEY ("gtin") REFERENCES "public"."products"("gtin") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "products" ADD CONSTRAINT "products_owner_org_id_orgs_id_fk" FOREIGN KEY ("owner_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "event_subjects_key_idx" ON "event_subjects" USING btree ("subject_key","event_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "events_event_id_key" ON "events" USING btree ("event_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "events_hash_id_key" ON "events" USING btree ("hash_id");--> statement-breakpoint
+CREATE INDEX "events_time_idx" ON "events" USING btree ("event_time");--> statement-breakpoint
+CREATE INDEX "events_record_time_idx" ON "events" USING btree ("record_time","id");--> statement-breakpoint
+CREATE INDEX "events_actor_idx" ON "events" USING btree ("actor_org_id","kind");--> statement-breakpoint
+CREATE INDEX "events_biz_step_idx" ON "events" USING btree ("biz_step");--> statement-breakpoint
+CREATE UNIQUE INDEX "log_leaves_event_key" ON "log_leaves" USING btree ("event_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "receipts_code_hash_key" ON "receipts" USING btree ("code_hash");--> statement-breakpoint
+CREATE INDEX "receipts_item_idx" ON "receipts" USING btree ("item_id");--> statement-breakpoint
+CREATE INDEX "list_entries_org_idx" ON "list_entries" USING btree ("org_id","list");--> statement-breakpoint
+CREATE UNIQUE INDEX "api_keys_hash_key" ON "api_keys" USING btree ("hash");--> statement-breakpoint
+CREATE INDEX "api_keys_org_idx" ON "api_keys" USING btree ("org_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "commitments_org_version_key" ON "commitments" USING btree ("org_id","version");--> statement-breakpoint
+CREATE UNIQUE INDEX "commitments_one_current" ON "commitments" USING btree ("org_id") WHERE "commitments"."current";--> statement-breakpoint
+CREATE INDEX "org_status_history_org_idx" ON "org_status_history" USING btree ("org_id","at");--> statement-breakpoint
+CREATE UNIQUE INDEX "orgs_uscc_key" ON "orgs" USING btree ("uscc");--> statement-breakpoint
+CREATE UNIQUE INDEX "orgs_person_id_hash_key" ON "orgs" USING btree ("person_id_hash");--> statement-breakpoint
+CREATE INDEX "orgs_region_idx" ON "orgs" USING btree ("region_code");--> statement-breakpoint
+CREATE UNIQUE INDEX "items_gtin_serial_key" ON "items" USING btree ("gtin","serial");--> statement-breakpoint
+CREATE INDEX "items_lot_idx" ON "items" USING btree ("lot_id","state");--> statement-breakpoint
+CREATE INDEX "items_custodian_idx" ON "items" USING btree ("custodian_org_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "lots_gtin_lot_key" ON "lots" USING btree ("gtin","lot");--> statement-breakpoint
+CREATE INDEX "products_owner_idx" ON "products" USING btree ("owner_org_id");

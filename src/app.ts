@@ -7,6 +7,7 @@ import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
 import { healthRoutes } from "./features/health/routes";
+import { orgRoutes } from "./features/orgs/routes";
 import type { AppDeps, AppEnv } from "./lib/context";
 import { AppError, problemResponse } from "./lib/errors";
 import { randomUuid } from "./lib/random";
@@ -101,6 +102,7 @@ export function createApp(deps: AppDeps) {
   );
 
   app.route("/", healthRoutes);
+  app.route("/", orgRoutes);
   app.get("/assets/*", async (c) => {
     const asset = await deps.loadAsset?.(c.req.path.slice("/assets/".length));
     if (!asset) throw new AppError("not_found", `no asset at ${c.req.path}`);

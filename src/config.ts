@@ -5,8 +5,18 @@ const flag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
-const databaseUrl = z.string().refine((v) => /^postgres(ql)?:\/\/[^/]*[^/@:]/.test(v), {
-  message: "must look like postgres://user:password@host:5432/database (the host is missing)",
+const hasHost = (value: string) => {
+  try {
+    const url = new URL(value);
+    return /^postgres(ql)?:$/.test(url.protocol) && url.hostname !== "";
+  } catch {
+    return false;
+  }
+};
+
+const databaseUrl = z.string().refine(hasHost, {
+  message:
+    "must look like postgres://user:password@host:5432/database (the host is missing or the URL is malformed)",
 });
 
 export const configSchema = z.object({

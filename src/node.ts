@@ -10,8 +10,10 @@ import { migrate } from "./db/migrate";
 import { openPglite } from "./db/pglite";
 import { openPostgres } from "./db/postgres";
 import type { DatabaseHandle } from "./db/types";
+import { ensureBootstrapRegulator } from "./features/orgs/bootstrap";
 import { systemClock } from "./lib/clock";
 import { createLogger } from "./lib/logger";
+import { loadServiceSecrets, type ServiceSecrets } from "./lib/secrets";
 import { describeStartupError } from "./lib/startup-errors";
 import { loadAsset } from "./node-assets";
 
@@ -50,9 +52,19 @@ async function main(): Promise<void> {
   );
 
   let opened: { handle: DatabaseHandle; fresh: boolean };
+  let secrets: ServiceSecrets;
   try {
     opened = await openDatabase(config);
     await migrate(opened.handle);
+    secrets = await loadServiceSecrets(opened.handle.db, config);
+    if (config.BOOTSTRAP_REGULATOR_KEY) {
+      const created = await ensureBootstrapRegulator(
+        opened.handle.db,
+        systemClock,
+        config.BOOTSTRAP_REGULATOR_KEY,
+      );
+      if (created) logger.info("created the bootstrap regulator for BOOTSTRAP_REGULATOR_KEY");
+    }
   } catch (error) {
     fail(describeStartupError(error, { dataDir: resolve(config.DATA_DIR) }));
   }
@@ -65,6 +77,7 @@ async function main(): Promise<void> {
     config,
     clock: systemClock,
     logger,
+    secrets,
     scalarBundleUrl: "/assets/vendor/scalar/standalone.js",
     loadAsset,
   });

@@ -4,6 +4,7 @@ import { loadConfig } from "./config";
 import { openPostgres } from "./db/postgres";
 import { systemClock } from "./lib/clock";
 import { createLogger } from "./lib/logger";
+import { loadServiceSecrets, type ServiceSecrets } from "./lib/secrets";
 
 interface Env {
   HYPERDRIVE: { connectionString: string };
@@ -13,6 +14,9 @@ interface Env {
 interface WorkerContext {
   waitUntil(promise: Promise<unknown>): void;
 }
+
+// Secrets are read from the database once per isolate, not once per request.
+let secrets: Promise<ServiceSecrets> | undefined;
 
 const SCALAR_CDN = "https://cdn.jsdelivr.net/npm/@scalar/api-reference";
 
@@ -24,6 +28,29 @@ export default {
     const config = loadConfig({ ...strings, DATABASE_URL: env.HYPERDRIVE.connectionString });
     // Hyperdrive pools connections on its side; a Worker keeps none between requests.
     const handle = openPostgres(env.HYPERDRIVE.connectionString, { max: 5, idleTimeoutSeconds: 1 });
+    secrets ??= loadServiceSecrets(handle.db, config).catch((error) => {
+      secrets = undefined;
+      throw error;
+    });
+    let loaded: ServiceSecrets;
+    try {
+      loaded = await secrets;
+    } catch {
+      ctx.waitUntil(handle.close());
+      // Without its secrets the service cannot hash anything; say so as every other error would.
+      return new Response(
+        JSON.stringify({
+          type: "/problems/service_unavailable",
+          title: "Service unavailable",
+          status: 503,
+          code: "service_unavailable",
+          detail: "the database does not answer",
+          instance: new URL(request.url).pathname,
+          requestId: "",
+        }),
+        { status: 503, headers: { "Content-Type": "application/problem+json; charset=utf-8" } },
+      );
+    }
     const app = createApp({
       db: handle.db,
       dbKind: "postgres",
@@ -35,6 +62,7 @@ export default {
         (line) => console.log(line),
         () => systemClock.now(),
       ),
+      secrets: loaded,
       scalarBundleUrl: SCALAR_CDN,
     });
     try {

@@ -4,6 +4,7 @@ import { type Config, loadConfig } from "../src/config";
 import type { DatabaseHandle } from "../src/db/types";
 import { FixedClock } from "../src/lib/clock";
 import { silentLogger } from "../src/lib/logger";
+import { loadServiceSecrets } from "../src/lib/secrets";
 import { createTestDb } from "./db";
 
 export interface TestApp {
@@ -44,6 +45,7 @@ export async function createTestApp(
     config,
     clock,
     logger: silentLogger,
+    secrets: await loadServiceSecrets(handle.db, config),
   });
   return {
     app,

@@ -3,6 +3,7 @@ import type { Config } from "../config";
 import type { Database } from "../db/types";
 import type { Clock } from "./clock";
 import type { Logger } from "./logger";
+import type { ServiceSecrets } from "./secrets";
 
 export interface AppDeps {
   db: Database;
@@ -13,6 +14,7 @@ export interface AppDeps {
   config: Config;
   clock: Clock;
   logger: Logger;
+  secrets: ServiceSecrets;
   /** URL of the Scalar standalone bundle; served locally by the Node entry so /docs works offline. */
   scalarBundleUrl?: string;
   /** Static files under /assets/; absent in Workers, where pages inline their CSS. */

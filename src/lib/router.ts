@@ -66,3 +66,6 @@ export const conflictResponse = {
   409: problem("The request conflicts with the current state"),
 } as const;
 export const problemResponseSpec = problem;
+
+/** OpenAPI security of routes that work without a key and do more with one. */
+export const optionalKey: Record<string, string[]>[] = [{ apiKey: [] }, {}];

@@ -24,6 +24,9 @@ export function describeStartupError(
       return e.path || context.dataDir
         ? `cannot write to the data folder ${e.path ?? context.dataDir}: make it writable or set DATA_DIR to a folder you own`
         : `permission denied: ${message}`;
+    case "ENOTDIR":
+    case "ENOENT":
+      return `the data folder ${context.dataDir ?? e.path ?? ""} cannot be created (${e.code} at ${e.path ?? "?"}): set DATA_DIR to a folder you can write`;
     case "ECONNREFUSED":
       return `the PostgreSQL server in DATABASE_URL refused the connection (${e.address ?? ""}:${e.port ?? ""}): is it running?`;
     case "ENOTFOUND":

@@ -32,6 +32,7 @@ describe("operations", () => {
       config: testConfig(),
       clock: new FixedClock(),
       logger: silentLogger,
+      secrets: { hashSecret: "x".repeat(32) },
     });
     const res = await app.request("/readyz");
     expect(res.status).toBe(503);

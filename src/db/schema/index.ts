@@ -1,2 +1,6 @@
 // Every table of the service; drizzle-kit generates the migrations from this module.
+export * from "./ledger";
+export * from "./lists";
+export * from "./orgs";
+export * from "./products";
 export * from "./system";

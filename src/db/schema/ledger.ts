@@ -1,0 +1,129 @@
+// The event store: EPCIS 2.0 events (never updated or deleted), their subjects, the Merkle log and checkpoints.
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import { orgs } from "./orgs";
+
+const ts = () => timestamp({ withTimezone: true, mode: "date" });
+
+export const events = pgTable(
+  "events",
+  {
+    /** Arrival order; may have gaps (rolled-back appends). Log order is log_leaves.leafIndex. */
+    id: bigserial({ mode: "number" }).primaryKey(),
+    /** The EPCIS eventID: the client's, or the Event Hash ID when the client gave none. */
+    eventId: text().notNull(),
+    /** CBV 2.0 Event Hash ID (ni:///sha-256;…?ver=CBV2.0) of `document`. */
+    hashId: text().notNull(),
+    /** Lifecycle kind (commission, sale, dispatch…) or "epcis" for events captured as EPCIS. */
+    kind: text().notNull(),
+    eventType: text().notNull(),
+    action: text(),
+    bizStep: text(),
+    disposition: text(),
+    eventTime: ts().notNull(),
+    recordTime: ts().notNull(),
+    readPoint: text(),
+    bizLocation: text(),
+    actorOrgId: text().references(() => orgs.id),
+    /** The event as EPCIS 2.0 JSON-LD (what the EPCIS interface returns, what the hash covers). */
+    document: jsonb().$type<Record<string, unknown>>().notNull(),
+    /** The JSON-LD @context the event was captured under (namespaces of its extensions). */
+    context: jsonb().$type<unknown[]>().notNull().default([]),
+    /** Data of our own that is not part of the EPCIS document (never personal data). */
+    meta: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [
+    uniqueIndex("events_event_id_key").on(t.eventId),
+    uniqueIndex("events_hash_id_key").on(t.hashId),
+    index("events_time_idx").on(t.eventTime),
+    index("events_record_time_idx").on(t.recordTime, t.id),
+    index("events_actor_idx").on(t.actorOrgId, t.kind),
+    index("events_biz_step_idx").on(t.bizStep),
+  ],
+);
+
+/** Which identifiers an event touches: one row per item, lot, product or foreign key it names. */
+export const eventSubjects = pgTable(
+  "event_subjects",
+  {
+    eventId: bigint({ mode: "number" })
+      .notNull()
+      .references(() => events.id),
+    /** Canonical key: the Digital Link path (/01/…/21/…), or the normalised URI of a foreign identifier. */
+    subjectKey: text().notNull(),
+    /** item | lot | product | other */
+    level: text().notNull(),
+    /** epc | parent | child | input | output | quantity */
+    role: text().notNull().default("epc"),
+    quantity: integer(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.eventId, t.subjectKey, t.role] }),
+    index("event_subjects_key_idx").on(t.subjectKey, t.eventId),
+  ],
+);
+
+/** The Merkle log: one leaf per event, in log order, contiguous from 0. */
+export const logLeaves = pgTable(
+  "log_leaves",
+  {
+    leafIndex: bigint({ mode: "number" }).primaryKey(),
+    eventId: bigint({ mode: "number" })
+      .notNull()
+      .references(() => events.id),
+    /** RFC 9162 leaf hash (hex) of the event's Event Hash ID and arrival data. */
+    leafHash: text().notNull(),
+  },
+  (t) => [uniqueIndex("log_leaves_event_key").on(t.eventId)],
+);
+
+export const checkpoints = pgTable("checkpoints", {
+  treeSize: bigint({ mode: "number" }).primaryKey(),
+  rootHash: text().notNull(),
+  timestamp: ts().notNull(),
+  origin: text().notNull(),
+  keyId: text().notNull(),
+  signature: text().notNull(),
+});
+
+/** Receipt codes given to buyers at sale time, kept only as keyed hashes. */
+export const receipts = pgTable(
+  "receipts",
+  {
+    id: text().primaryKey(),
+    codeHash: text().notNull(),
+    itemId: bigint({ mode: "number" }).notNull(),
+    saleEventId: bigint({ mode: "number" })
+      .notNull()
+      .references(() => events.id),
+    sellerOrgId: text()
+      .notNull()
+      .references(() => orgs.id),
+    /** Keyed hash of the buyer reference the seller gave (order account), for fake-order detection. */
+    buyerRef: text(),
+    createdAt: ts().notNull(),
+    confirmedAt: ts(),
+    /** Set when a return ends this sale; a new sale issues a new receipt. */
+    closedAt: ts(),
+    failedAttempts: integer().notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex("receipts_code_hash_key").on(t.codeHash),
+    index("receipts_item_idx").on(t.itemId),
+  ],
+);
+
+export type EventRow = typeof events.$inferSelect;
+export type EventSubject = typeof eventSubjects.$inferSelect;
+export type Checkpoint = typeof checkpoints.$inferSelect;
+export type Receipt = typeof receipts.$inferSelect;

@@ -1,0 +1,85 @@
+// What the public and the organisation itself see of an organisation.
+import type { z } from "@hono/zod-openapi";
+import { lookupRegion } from "../../codes/region";
+import type { Commitment, ListEntry, Org } from "../../db/schema";
+import type { Db } from "../../db/types";
+import type { Clock } from "../../lib/clock";
+import type { CreditSummary, ListBadge, PrivateOrg, PublicOrg } from "./schemas";
+import { currentCommitment, publishedListEntries } from "./service";
+
+export type PublicOrgView = z.infer<typeof PublicOrg>;
+export type PrivateOrgView = z.infer<typeof PrivateOrg>;
+type Credit = z.infer<typeof CreditSummary>;
+
+/** Filled by the credit feature; until an organisation has evidence it has no grade. */
+export type CreditLookup = (db: Db, org: Org) => Promise<Credit>;
+const noCredit: CreditLookup = async () => ({ score: null, grade: null, computedAt: null });
+
+export const commitmentView = (c: Commitment) => ({
+  id: c.id,
+  version: c.version,
+  body: c.body,
+  publishedAt: c.publishedAt.toISOString(),
+  current: c.current,
+});
+
+export const listBadge = (e: ListEntry): z.infer<typeof ListBadge> => ({
+  id: e.id,
+  list: e.list,
+  reason: e.reason,
+  authority: e.authority,
+  severity: e.severity,
+  listedOn: e.listedOn,
+  maxPublishUntil: e.maxPublishUntil,
+});
+
+export function regionView(code: string) {
+  const region = lookupRegion(code);
+  return { code, names: region?.names ?? [], retired: region?.retired ?? false };
+}
+
+export async function publicProfile(
+  db: Db,
+  clock: Clock,
+  org: Org,
+  credit: CreditLookup = noCredit,
+): Promise<PublicOrgView> {
+  const today = clock.now().toISOString().slice(0, 10);
+  const [commitment, entries, score] = await Promise.all([
+    currentCommitment(db, org.id),
+    publishedListEntries(db, org.id, today),
+    credit(db, org),
+  ]);
+  return {
+    id: org.id,
+    kind: org.kind,
+    nameZh: org.nameZh,
+    nameEn: org.nameEn,
+    uscc: org.uscc,
+    personIdMasked: org.personIdLast4 ? `**************${org.personIdLast4}` : null,
+    roles: org.roles,
+    status: org.status,
+    verified: org.status === "verified",
+    region: regionView(org.regionCode),
+    licences: org.licences,
+    commitment: commitment ? commitmentView(commitment) : null,
+    credit: score,
+    lists: entries.map(listBadge),
+  };
+}
+
+export async function privateProfile(
+  db: Db,
+  clock: Clock,
+  org: Org,
+  credit?: CreditLookup,
+): Promise<PrivateOrgView> {
+  return {
+    ...(await publicProfile(db, clock, org, credit)),
+    address: org.address,
+    contactPhone: org.contactPhone,
+    contactEmail: org.contactEmail,
+    statusReason: org.statusReason,
+    createdAt: org.createdAt.toISOString(),
+  };
+}
