@@ -1,3 +1,106 @@
+CREATE TABLE "alerts" (
+	"id" text PRIMARY KEY NOT NULL,
+	"kind" text NOT NULL,
+	"severity" text NOT NULL,
+	"subject_key" text NOT NULL,
+	"org_id" text,
+	"evidence" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"details" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"dedupe_key" text NOT NULL,
+	"status" text DEFAULT 'open' NOT NULL,
+	"assigned_to_org_id" text,
+	"decision_reason" text,
+	"decided_by_org_id" text,
+	"decided_at" timestamp with time zone,
+	"response" text,
+	"responded_at" timestamp with time zone,
+	"created_at" timestamp with time zone NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "complaints" (
+	"id" text PRIMARY KEY NOT NULL,
+	"receipt_id" text,
+	"item_key" text,
+	"gtin" text,
+	"seller_org_id" text,
+	"category" text NOT NULL,
+	"text" text NOT NULL,
+	"contact" text,
+	"commitment_id" text,
+	"status" text DEFAULT 'open' NOT NULL,
+	"seller_answer" text,
+	"answered_at" timestamp with time zone,
+	"decision_reason" text,
+	"decided_by_org_id" text,
+	"decided_at" timestamp with time zone,
+	"event_id" bigint,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "reviews" (
+	"id" text PRIMARY KEY NOT NULL,
+	"receipt_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"item_id" bigint NOT NULL,
+	"gtin" text NOT NULL,
+	"seller_org_id" text NOT NULL,
+	"rating" integer,
+	"text" text NOT NULL,
+	"event_id" bigint,
+	"created_at" timestamp with time zone NOT NULL,
+	"seller_reply" text,
+	"seller_replied_at" timestamp with time zone,
+	"hidden" boolean DEFAULT false NOT NULL,
+	"hidden_reason" text,
+	"hidden_by_org_id" text,
+	"hidden_at" timestamp with time zone,
+	CONSTRAINT "reviews_rating_range" CHECK ("reviews"."rating" is null or "reviews"."rating" between 1 and 5)
+);
+--> statement-breakpoint
+CREATE TABLE "documents" (
+	"sha256" text PRIMARY KEY NOT NULL,
+	"content_type" text NOT NULL,
+	"size" integer NOT NULL,
+	"data" "bytea" NOT NULL,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "inspections" (
+	"id" text PRIMARY KEY NOT NULL,
+	"lot_id" text NOT NULL,
+	"gtin" text NOT NULL,
+	"lot" text NOT NULL,
+	"inspector_org_id" text NOT NULL,
+	"report_number" text NOT NULL,
+	"standards" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"test_items" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"sampling_date" date,
+	"issue_date" date NOT NULL,
+	"conclusion" text NOT NULL,
+	"pdf_sha256" text,
+	"event_id" bigint,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "recalls" (
+	"id" text PRIMARY KEY NOT NULL,
+	"gtin" text NOT NULL,
+	"lot_ids" jsonb NOT NULL,
+	"whole_product" boolean DEFAULT false NOT NULL,
+	"level" text NOT NULL,
+	"reason" text NOT NULL,
+	"instructions" text NOT NULL,
+	"contacts" text NOT NULL,
+	"initiated_by_org_id" text NOT NULL,
+	"status" text DEFAULT 'open' NOT NULL,
+	"closed_reason" text,
+	"closed_by_org_id" text,
+	"closed_at" timestamp with time zone,
+	"event_id" bigint,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "checkpoints" (
 	"tree_size" bigint PRIMARY KEY NOT NULL,
 	"root_hash" text NOT NULL,
@@ -174,6 +277,26 @@ CREATE TABLE "service_secrets" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "alerts" ADD CONSTRAINT "alerts_org_id_orgs_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "alerts" ADD CONSTRAINT "alerts_assigned_to_org_id_orgs_id_fk" FOREIGN KEY ("assigned_to_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "alerts" ADD CONSTRAINT "alerts_decided_by_org_id_orgs_id_fk" FOREIGN KEY ("decided_by_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "complaints" ADD CONSTRAINT "complaints_receipt_id_receipts_id_fk" FOREIGN KEY ("receipt_id") REFERENCES "public"."receipts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "complaints" ADD CONSTRAINT "complaints_seller_org_id_orgs_id_fk" FOREIGN KEY ("seller_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "complaints" ADD CONSTRAINT "complaints_commitment_id_commitments_id_fk" FOREIGN KEY ("commitment_id") REFERENCES "public"."commitments"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "complaints" ADD CONSTRAINT "complaints_decided_by_org_id_orgs_id_fk" FOREIGN KEY ("decided_by_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "complaints" ADD CONSTRAINT "complaints_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "reviews" ADD CONSTRAINT "reviews_receipt_id_receipts_id_fk" FOREIGN KEY ("receipt_id") REFERENCES "public"."receipts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "reviews" ADD CONSTRAINT "reviews_seller_org_id_orgs_id_fk" FOREIGN KEY ("seller_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "reviews" ADD CONSTRAINT "reviews_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "reviews" ADD CONSTRAINT "reviews_hidden_by_org_id_orgs_id_fk" FOREIGN KEY ("hidden_by_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "inspections" ADD CONSTRAINT "inspections_lot_id_lots_id_fk" FOREIGN KEY ("lot_id") REFERENCES "public"."lots"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "inspections" ADD CONSTRAINT "inspections_inspector_org_id_orgs_id_fk" FOREIGN KEY ("inspector_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "inspections" ADD CONSTRAINT "inspections_pdf_sha256_documents_sha256_fk" FOREIGN KEY ("pdf_sha256") REFERENCES "public"."documents"("sha256") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "inspections" ADD CONSTRAINT "inspections_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recalls" ADD CONSTRAINT "recalls_gtin_products_gtin_fk" FOREIGN KEY ("gtin") REFERENCES "public"."products"("gtin") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recalls" ADD CONSTRAINT "recalls_initiated_by_org_id_orgs_id_fk" FOREIGN KEY ("initiated_by_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recalls" ADD CONSTRAINT "recalls_closed_by_org_id_orgs_id_fk" FOREIGN KEY ("closed_by_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recalls" ADD CONSTRAINT "recalls_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "event_subjects" ADD CONSTRAINT "event_subjects_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "events" ADD CONSTRAINT "events_actor_org_id_orgs_id_fk" FOREIGN KEY ("actor_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "log_leaves" ADD CONSTRAINT "log_leaves_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -192,6 +315,18 @@ ALTER TABLE "items" ADD CONSTRAINT "items_custodian_org_id_orgs_id_fk" FOREIGN K
 ALTER TABLE "items" ADD CONSTRAINT "items_seller_org_id_orgs_id_fk" FOREIGN KEY ("seller_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "lots" ADD CONSTRAINT "lots_gtin_products_gtin_fk" FOREIGN KEY ("gtin") REFERENCES "public"."products"("gtin") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "products" ADD CONSTRAINT "products_owner_org_id_orgs_id_fk" FOREIGN KEY ("owner_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "alerts_dedupe_key" ON "alerts" USING btree ("dedupe_key");--> statement-breakpoint
+CREATE INDEX "alerts_queue_idx" ON "alerts" USING btree ("status","created_at");--> statement-breakpoint
+CREATE INDEX "alerts_org_idx" ON "alerts" USING btree ("org_id","status");--> statement-breakpoint
+CREATE INDEX "alerts_open_kind_idx" ON "alerts" USING btree ("kind") WHERE "alerts"."status" = 'open';--> statement-breakpoint
+CREATE INDEX "complaints_seller_idx" ON "complaints" USING btree ("seller_org_id","status");--> statement-breakpoint
+CREATE INDEX "complaints_created_idx" ON "complaints" USING btree ("created_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "reviews_receipt_kind_key" ON "reviews" USING btree ("receipt_id","kind");--> statement-breakpoint
+CREATE INDEX "reviews_seller_idx" ON "reviews" USING btree ("seller_org_id","created_at");--> statement-breakpoint
+CREATE INDEX "reviews_gtin_idx" ON "reviews" USING btree ("gtin","created_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "inspections_report_key" ON "inspections" USING btree ("inspector_org_id","report_number");--> statement-breakpoint
+CREATE INDEX "inspections_lot_idx" ON "inspections" USING btree ("lot_id","issue_date");--> statement-breakpoint
+CREATE INDEX "recalls_gtin_idx" ON "recalls" USING btree ("gtin","status");--> statement-breakpoint
 CREATE INDEX "event_subjects_key_idx" ON "event_subjects" USING btree ("subject_key","event_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "events_event_id_key" ON "events" USING btree ("event_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "events_hash_id_key" ON "events" USING btree ("hash_id");--> statement-breakpoint
@@ -213,6 +348,8 @@ CREATE UNIQUE INDEX "orgs_person_id_hash_key" ON "orgs" USING btree ("person_id_
 CREATE INDEX "orgs_region_idx" ON "orgs" USING btree ("region_code");--> statement-breakpoint
 CREATE UNIQUE INDEX "items_gtin_serial_key" ON "items" USING btree ("gtin","serial");--> statement-breakpoint
 CREATE INDEX "items_lot_idx" ON "items" USING btree ("lot_id","state");--> statement-breakpoint
+CREATE INDEX "items_lot_order_idx" ON "items" USING btree ("lot_id","id");--> statement-breakpoint
 CREATE INDEX "items_custodian_idx" ON "items" USING btree ("custodian_org_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "lots_gtin_lot_key" ON "lots" USING btree ("gtin","lot");--> statement-breakpoint
-CREATE INDEX "products_owner_idx" ON "products" USING btree ("owner_org_id");
+CREATE INDEX "products_owner_idx" ON "products" USING btree ("owner_org_id");--> statement-breakpoint
+CREATE INDEX "products_category_idx" ON "products" USING btree ("category","created_at");

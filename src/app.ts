@@ -6,7 +6,9 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
+import { eventRoutes } from "./features/events/routes";
 import { healthRoutes } from "./features/health/routes";
+import { logRoutes } from "./features/log/routes";
 import { orgRoutes } from "./features/orgs/routes";
 import type { AppDeps, AppEnv } from "./lib/context";
 import { AppError, problemResponse } from "./lib/errors";
@@ -87,22 +89,29 @@ export function createApp(deps: AppDeps) {
   });
   for (const path of ["/v1/*", "/01/*", "/.well-known/*", "/openapi.json"])
     app.use(path, publicCors);
-  app.use(
-    "*",
+  // Bulk writes (events over 100,000 items, EPCIS documents, report PDFs) get the upload limit.
+  const bulkPaths =
+    /^\/(v1\/events|v1\/products\/[^/]+\/lots\/[^/]+\/items|v1\/inspections|epcis\/)/;
+  const limits = [deps.config.BODY_LIMIT_BYTES, deps.config.UPLOAD_LIMIT_BYTES].map((maxSize) =>
     bodyLimit({
-      maxSize: deps.config.BODY_LIMIT_BYTES,
+      maxSize,
       onError: () => {
         throw new AppError(
           "payload_too_large",
-          `the request body exceeds the limit of ${deps.config.BODY_LIMIT_BYTES} bytes`,
-          { limit: deps.config.BODY_LIMIT_BYTES },
+          `the request body exceeds the limit of ${maxSize} bytes`,
+          {
+            limit: maxSize,
+          },
         );
       },
     }),
   );
+  app.use("*", (c, next) => limits[bulkPaths.test(c.req.path) ? 1 : 0]!(c, next));
 
   app.route("/", healthRoutes);
   app.route("/", orgRoutes);
+  app.route("/", eventRoutes);
+  app.route("/", logRoutes);
   app.get("/assets/*", async (c) => {
     const asset = await deps.loadAsset?.(c.req.path.slice("/assets/".length));
     if (!asset) throw new AppError("not_found", `no asset at ${c.req.path}`);

@@ -79,6 +79,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return parsed.data;
 }
 
+/** The name of the Merkle log in its signed checkpoints: the public host by default. */
+export function logOrigin(config: Config): string {
+  return config.LOG_ORIGIN ?? `${new URL(publicBaseUrl(config)).host}/log`;
+}
+
 export function publicBaseUrl(config: Config): string {
   const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "localhost" : config.HOST;
   return (config.PUBLIC_BASE_URL ?? `http://${host}:${config.PORT}`).replace(/\/+$/, "");

@@ -5,12 +5,13 @@ import { access, mkdir } from "node:fs/promises";
 import { resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app";
-import { type Config, ConfigError, loadConfig, publicBaseUrl } from "./config";
+import { type Config, ConfigError, loadConfig, logOrigin, publicBaseUrl } from "./config";
 import { migrate } from "./db/migrate";
 import { openPglite } from "./db/pglite";
 import { openPostgres } from "./db/postgres";
 import type { DatabaseHandle } from "./db/types";
 import { ensureBootstrapRegulator } from "./features/orgs/bootstrap";
+import { checkpoint } from "./ledger/log";
 import { systemClock } from "./lib/clock";
 import { createLogger } from "./lib/logger";
 import { loadServiceSecrets, type ServiceSecrets } from "./lib/secrets";
@@ -99,11 +100,30 @@ async function main(): Promise<void> {
     );
   });
 
+  // Signs a checkpoint every few seconds while events arrive (a no-op when the log did not grow).
+  let checkpointing = false;
+  const checkpointTimer = setInterval(async () => {
+    if (checkpointing) return;
+    checkpointing = true;
+    try {
+      await checkpoint(handle.db, {
+        signingKey: secrets.signingKey,
+        origin: logOrigin(config),
+        now: () => systemClock.now(),
+      });
+    } catch (error) {
+      logger.error("checkpoint failed", { error: String(error) });
+    } finally {
+      checkpointing = false;
+    }
+  }, config.CHECKPOINT_INTERVAL_SECONDS * 1000);
+
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info("shutting down", { signal });
+    clearInterval(checkpointTimer);
     const force = setTimeout(() => {
       logger.warn("in-flight requests did not finish in time; exiting");
       process.exit(1);

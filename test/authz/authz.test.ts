@@ -33,7 +33,7 @@ describe("authorisation matrix", () => {
 
   for (const row of rows) {
     for (const callerName of CALLERS) {
-      it(`${row.operationId} as ${callerName} → ${expected(row, callerName)}`, async () => {
+      it(`${row.operationId}${row.label ? ` (${row.label})` : ""} as ${callerName} → ${expected(row, callerName)}`, async () => {
         const caller =
           callerName === "none"
             ? null

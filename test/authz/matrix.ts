@@ -33,6 +33,8 @@ export interface MatrixRequest {
 export interface MatrixRow {
   /** The route's operationId in the OpenAPI document. */
   operationId: string;
+  /** Tells rows of one route apart (e.g. the kind of a lifecycle event). */
+  label?: string;
   /** Builds a fresh, otherwise valid request for this caller (seeding what it needs). */
   request(ctx: MatrixContext): Promise<MatrixRequest> | MatrixRequest;
   /** Expected status per caller; `others` covers callers not named. */

@@ -1,6 +1,7 @@
 // Health, readiness, the OpenAPI document, the docs page and the secure defaults.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { generateSigningKey, importSigningKey } from "../../src/ledger/checkpoint";
 import { FixedClock } from "../../src/lib/clock";
 import { silentLogger } from "../../src/lib/logger";
 import { createTestApp, type TestApp, testConfig } from "../app";
@@ -32,7 +33,10 @@ describe("operations", () => {
       config: testConfig(),
       clock: new FixedClock(),
       logger: silentLogger,
-      secrets: { hashSecret: "x".repeat(32) },
+      secrets: {
+        hashSecret: "x".repeat(32),
+        signingKey: await importSigningKey((await generateSigningKey()).privateKeyPkcs8),
+      },
     });
     const res = await app.request("/readyz");
     expect(res.status).toBe(503);

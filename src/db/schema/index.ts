@@ -1,4 +1,7 @@
 // Every table of the service; drizzle-kit generates the migrations from this module.
+export * from "./alerts";
+export * from "./feedback";
+export * from "./inspections";
 export * from "./ledger";
 export * from "./lists";
 export * from "./orgs";

@@ -61,7 +61,10 @@ export const products = pgTable(
     originPlace: text(),
     createdAt: ts().notNull(),
   },
-  (t) => [index("products_owner_idx").on(t.ownerOrgId)],
+  (t) => [
+    index("products_owner_idx").on(t.ownerOrgId),
+    index("products_category_idx").on(t.category, t.createdAt),
+  ],
 );
 
 export const lots = pgTable(
@@ -113,6 +116,8 @@ export const items = pgTable(
   (t) => [
     uniqueIndex("items_gtin_serial_key").on(t.gtin, t.serial),
     index("items_lot_idx").on(t.lotId, t.state),
+    // Pages, exports and label sheets walk a lot's items in commissioning order.
+    index("items_lot_order_idx").on(t.lotId, t.id),
     index("items_custodian_idx").on(t.custodianOrgId),
   ],
 );

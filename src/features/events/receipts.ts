@@ -1,0 +1,100 @@
+// Receipt codes: one per sold item, shown once to the seller for the buyer, kept only as a keyed hash.
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { items as itemsTable, type Receipt, receipts } from "../../db/schema";
+import type { Db } from "../../db/types";
+import { keyedHash } from "../../lib/crypto";
+import { randomString } from "../../lib/random";
+import { newId } from "../orgs/service";
+import type { LockedItem } from "./subjects";
+
+/** Crockford-style: no 0/O, 1/I/L, so a buyer can type it from a slip. 12 of 31 symbols ≈ 59 bits. */
+export const RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+export const RECEIPT_LENGTH = 12;
+
+export interface IssuedReceipt {
+  item: string;
+  receiptCode: string;
+  url: string;
+}
+
+export const receiptHash = (hashSecret: string, code: string) =>
+  keyedHash(hashSecret, "receipt", code.trim().toUpperCase());
+
+export async function issueReceipts(
+  tx: Db,
+  ctx: { hashSecret: string; baseUrl: string; caller: { id: string } },
+  items: LockedItem[],
+  saleEventId: number,
+  buyerRef: string | undefined,
+  now: Date,
+): Promise<IssuedReceipt[]> {
+  const buyer = buyerRef
+    ? await keyedHash(ctx.hashSecret, "buyer", `${ctx.caller.id}:${buyerRef}`)
+    : null;
+  const issued = await Promise.all(
+    items.map(async (item) => {
+      const code = randomString(RECEIPT_LENGTH, RECEIPT_ALPHABET);
+      return { item, code, hash: await receiptHash(ctx.hashSecret, code) };
+    }),
+  );
+  for (let i = 0; i < issued.length; i += 5_000) {
+    await tx.insert(receipts).values(
+      issued.slice(i, i + 5_000).map(({ item, hash }) => ({
+        id: newId("rcp"),
+        codeHash: hash,
+        itemId: item.id,
+        saleEventId,
+        sellerOrgId: ctx.caller.id,
+        buyerRef: buyer,
+        createdAt: now,
+      })),
+    );
+  }
+  return issued.map(({ item, code }) => ({
+    item: item.key,
+    receiptCode: code,
+    url: `${ctx.baseUrl}${item.key}?receipt=${code}`,
+  }));
+}
+
+/** A return ends the sale: its receipts no longer confirm, review or complain. */
+export async function closeReceipts(tx: Db, items: { id: number }[], now: Date): Promise<void> {
+  if (items.length === 0) return;
+  await tx
+    .update(receipts)
+    .set({ closedAt: now })
+    .where(
+      and(
+        isNull(receipts.closedAt),
+        sql`${receipts.itemId} in (select (jsonb_array_elements_text(${JSON.stringify(items.map((i) => i.id))}::jsonb))::bigint)`,
+      ),
+    );
+}
+
+/** The open receipt of an item that matches `code`, or null (a wrong code or another item's code). */
+export async function findReceipt(
+  db: Db,
+  hashSecret: string,
+  itemId: number,
+  code: string,
+): Promise<Receipt | null> {
+  const [row] = await db
+    .select()
+    .from(receipts)
+    .where(
+      and(
+        eq(receipts.codeHash, await receiptHash(hashSecret, code)),
+        eq(receipts.itemId, itemId),
+        isNull(receipts.closedAt),
+      ),
+    );
+  return row ?? null;
+}
+
+export async function itemIdOf(db: Db, gtin: string, serial: string): Promise<number | null> {
+  const [row] = await db
+    .select({ id: itemsTable.id })
+    .from(itemsTable)
+    .where(and(eq(itemsTable.gtin, gtin), eq(itemsTable.serial, serial)));
+  return row?.id ?? null;
+}

@@ -1,0 +1,157 @@
+// Turning the codes in a request into locked item and lot rows, naming every code that is wrong or unknown.
+import { and, eq, sql } from "drizzle-orm";
+import { parseCode } from "../../codes";
+import { rowsOf } from "../../db/rows";
+import { type ItemState, type Lot, lots, type Product, products } from "../../db/schema";
+import type { Db } from "../../db/types";
+import { AppError, type FieldError } from "../../lib/errors";
+
+export interface LockedItem {
+  id: number;
+  gtin: string;
+  serial: string;
+  key: string;
+  state: ItemState;
+  recalled: boolean;
+  custodianOrgId: string | null;
+  sellerOrgId: string | null;
+  commissionedAt: Date;
+  lotId: string;
+  lot: string;
+  lotRecalled: boolean;
+  lotNonConforming: boolean;
+  ownerOrgId: string;
+  netWeightGrams: number | null;
+}
+
+function invalid(errors: FieldError[]): AppError {
+  const first = errors[0]!;
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : "";
+  return new AppError("validation_failed", `${first.path}: ${first.message}${more}`, { errors });
+}
+
+/** Parses item codes; every bad or non-item code is named by its index. */
+export function parseItemCodes(
+  codes: string[],
+  path: string,
+): { gtin: string; serial: string; key: string }[] {
+  const errors: FieldError[] = [];
+  const parsed: { gtin: string; serial: string; key: string }[] = [];
+  const seen = new Set<string>();
+  codes.forEach((code, i) => {
+    const result = parseCode(code, { gbt33993: false });
+    if (!result.ok) {
+      errors.push({ path: `${path}.${i}`, message: result.error.message, code: result.error.code });
+    } else if (result.value.kind !== "gs1" || result.value.level !== "item") {
+      errors.push({
+        path: `${path}.${i}`,
+        message: `${code} is not a serialised item (GTIN + serial)`,
+        code: "not_an_item",
+      });
+    } else if (seen.has(result.value.key)) {
+      errors.push({
+        path: `${path}.${i}`,
+        message: `${result.value.key} is listed twice`,
+        code: "duplicate",
+      });
+    } else {
+      seen.add(result.value.key);
+      parsed.push({
+        gtin: result.value.gtin!,
+        serial: result.value.serial!,
+        key: result.value.key,
+      });
+    }
+  });
+  if (errors.length > 0) throw invalid(errors);
+  return parsed;
+}
+
+/**
+ * Locks the items named by `codes` (row locks, so concurrent events on one item serialise) and
+ * returns them with their lot and product facts. Unknown items fail the whole request.
+ */
+export async function lockItems(
+  tx: Db,
+  codes: string[],
+  path = "json.items",
+): Promise<LockedItem[]> {
+  const wanted = parseItemCodes(codes, path);
+  const rows = rowsOf<Record<string, unknown>>(
+    await tx.execute(sql`
+      select i.id, i.gtin, i.serial, i.state, i.recalled, i.custodian_org_id, i.seller_org_id, i.commissioned_at,
+             i.lot_id, l.lot, l.recalled as lot_recalled, l.non_conforming, p.owner_org_id, p.net_weight_grams
+      from items i
+      join jsonb_to_recordset(${JSON.stringify(wanted.map(({ gtin, serial }) => ({ gtin, serial })))}::jsonb)
+        as k(gtin text, serial text) on i.gtin = k.gtin and i.serial = k.serial
+      join lots l on l.id = i.lot_id
+      join products p on p.gtin = i.gtin
+      order by i.id
+      for update of i`),
+  );
+  const found = new Map(
+    rows.map((r) => {
+      const item: LockedItem = {
+        id: Number(r.id),
+        gtin: String(r.gtin),
+        serial: String(r.serial),
+        key: `/01/${r.gtin}/21/${r.serial}`,
+        state: r.state as ItemState,
+        recalled: Boolean(r.recalled),
+        custodianOrgId: (r.custodian_org_id as string | null) ?? null,
+        sellerOrgId: (r.seller_org_id as string | null) ?? null,
+        commissionedAt: new Date(r.commissioned_at as string),
+        lotId: String(r.lot_id),
+        lot: String(r.lot),
+        lotRecalled: Boolean(r.lot_recalled),
+        lotNonConforming: Boolean(r.non_conforming),
+        ownerOrgId: String(r.owner_org_id),
+        netWeightGrams: r.net_weight_grams === null ? null : Number(r.net_weight_grams),
+      };
+      return [`${item.gtin}\u0000${item.serial}`, item];
+    }),
+  );
+  const errors: FieldError[] = [];
+  const out: LockedItem[] = [];
+  wanted.forEach((w, i) => {
+    const item = found.get(`${w.gtin}\u0000${w.serial}`);
+    if (item) out.push(item);
+    else
+      errors.push({
+        path: `${path}.${i}`,
+        message: `item ${w.key} was never commissioned here`,
+        code: "unknown_item",
+      });
+  });
+  if (errors.length > 0) throw invalid(errors);
+  return out;
+}
+
+export interface LockedLot {
+  lot: Lot;
+  product: Product;
+  key: string;
+}
+
+/** A lot (or, with `allowProduct`, a product) named by a code, locked for the event. */
+export async function lockLot(tx: Db, code: string, path: string): Promise<LockedLot> {
+  const result = parseCode(code, { gbt33993: false });
+  if (!result.ok) throw invalid([{ path, message: result.error.message, code: result.error.code }]);
+  const parsed = result.value;
+  if (parsed.kind !== "gs1" || parsed.level !== "lot") {
+    throw invalid([{ path, message: `${code} is not a lot (GTIN + lot)`, code: "not_a_lot" }]);
+  }
+  const [row] = await tx
+    .select({ lot: lots, product: products })
+    .from(lots)
+    .innerJoin(products, eq(products.gtin, lots.gtin))
+    .where(and(eq(lots.gtin, parsed.gtin!), eq(lots.lot, parsed.lot!)))
+    .for("update", { of: lots });
+  if (!row)
+    throw invalid([{ path, message: `lot ${parsed.key} is not registered`, code: "unknown_lot" }]);
+  return { ...row, key: parsed.key };
+}
+
+export function itemIdsJson(items: { id: number }[]): string {
+  return JSON.stringify(items.map((i) => i.id));
+}
