@@ -2,6 +2,7 @@
 import { eq, inArray } from "drizzle-orm";
 import { type EventRow, eventSubjects, events } from "../db/schema";
 import type { Db } from "../db/types";
+import { AppError } from "../lib/errors";
 import { ZS_CONTEXT } from "./epcis";
 import { eventHashId } from "./event-hash";
 
@@ -30,12 +31,14 @@ export interface Appended {
   duplicate: boolean;
 }
 
-/** Rows of event_subjects per INSERT statement: bounded so 100,000-item events stay fast. */
+/** Rows per INSERT statement: bounded so 100,000-subject events and 10,000-event batches stay fast. */
 const SUBJECT_CHUNK = 5_000;
+const EVENT_CHUNK = 1_000;
 
 /**
- * Appends events in the caller's transaction. An event already stored (same Event Hash ID) is
- * not stored again: its existing row comes back with `duplicate: true`.
+ * Appends events in the caller's transaction, in multi-row INSERTs. An event already stored
+ * (same Event Hash ID), or twice in one batch, is stored once: its row comes back with
+ * `duplicate: true`.
  */
 export async function appendEvents(
   tx: Db,
@@ -48,59 +51,99 @@ export async function appendEvents(
       hashId: await eventHashId(d.event, d.context ?? ZS_CONTEXT),
     })),
   );
-  const existing = new Map<string, EventRow>();
-  if (hashed.length > 0) {
+  const stored = new Map<string, EventRow>();
+  const hashIds = [...new Set(hashed.map((h) => h.hashId))];
+  for (let i = 0; i < hashIds.length; i += EVENT_CHUNK) {
     const rows = await tx
       .select()
       .from(events)
-      .where(inArray(events.hashId, [...new Set(hashed.map((h) => h.hashId))]));
-    for (const row of rows) existing.set(row.hashId, row);
+      .where(inArray(events.hashId, hashIds.slice(i, i + EVENT_CHUNK)));
+    for (const row of rows) stored.set(row.hashId, row);
   }
-  const out: Appended[] = [];
-  for (const { draft, hashId } of hashed) {
-    const known = existing.get(hashId);
-    if (known) {
-      out.push({ row: known, duplicate: true });
-      continue;
-    }
-    const eventId = typeof draft.event.eventID === "string" ? draft.event.eventID : hashId;
-    const document = { ...draft.event, eventID: eventId, recordTime: recordTime.toISOString() };
-    const [row] = await tx
+  const fresh = new Map<string, { draft: EventDraft; hashId: string }>();
+  for (const h of hashed) if (!stored.has(h.hashId) && !fresh.has(h.hashId)) fresh.set(h.hashId, h);
+  const pending = [...fresh.values()];
+  await refuseReusedEventIds(tx, pending);
+  for (let i = 0; i < pending.length; i += EVENT_CHUNK) {
+    const rows = await tx
       .insert(events)
-      .values({
-        eventId,
-        hashId,
-        kind: draft.kind,
-        eventType: String(draft.event.type),
-        action: typeof draft.event.action === "string" ? draft.event.action : null,
-        bizStep: typeof draft.event.bizStep === "string" ? draft.event.bizStep : null,
-        disposition: typeof draft.event.disposition === "string" ? draft.event.disposition : null,
-        eventTime: new Date(String(draft.event.eventTime)),
-        recordTime,
-        readPoint: idOf(draft.event.readPoint),
-        bizLocation: idOf(draft.event.bizLocation),
-        actorOrgId: draft.actorOrgId,
-        document,
-        context: draft.context ?? ZS_CONTEXT,
-        meta: draft.meta ?? {},
-      })
+      .values(
+        pending
+          .slice(i, i + EVENT_CHUNK)
+          .map(({ draft, hashId }) => eventRow(draft, hashId, recordTime)),
+      )
       .returning();
-    const subjects = dedupeSubjects(draft.subjects);
-    for (let i = 0; i < subjects.length; i += SUBJECT_CHUNK) {
-      await tx.insert(eventSubjects).values(
-        subjects.slice(i, i + SUBJECT_CHUNK).map((s) => ({
-          eventId: row!.id,
-          subjectKey: s.key,
-          level: s.level,
-          role: s.role ?? "epc",
-          quantity: s.quantity ?? null,
-        })),
-      );
-    }
-    existing.set(hashId, row!);
-    out.push({ row: row!, duplicate: false });
+    for (const row of rows) stored.set(row.hashId, row);
   }
-  return out;
+  const subjects = pending.flatMap(({ draft, hashId }) =>
+    dedupeSubjects(draft.subjects).map((s) => ({
+      eventId: stored.get(hashId)!.id,
+      subjectKey: s.key,
+      level: s.level,
+      role: s.role ?? "epc",
+      quantity: s.quantity ?? null,
+    })),
+  );
+  for (let i = 0; i < subjects.length; i += SUBJECT_CHUNK) {
+    await tx.insert(eventSubjects).values(subjects.slice(i, i + SUBJECT_CHUNK));
+  }
+  const seen = new Set<string>();
+  return hashed.map(({ hashId }) => {
+    const duplicate = !fresh.has(hashId) || seen.has(hashId);
+    seen.add(hashId);
+    return { row: stored.get(hashId)!, duplicate };
+  });
+}
+
+/** A client's eventID names one event: reusing it for different content is a conflict, not a duplicate. */
+async function refuseReusedEventIds(
+  tx: Db,
+  pending: { draft: EventDraft; hashId: string }[],
+): Promise<void> {
+  const given = pending
+    .map(({ draft }) => draft.event.eventID)
+    .filter((id): id is string => typeof id === "string");
+  if (given.length === 0) return;
+  const clash = (id: string) =>
+    new AppError("conflict", `eventID ${id} is already used by an event with different content`, {
+      eventID: id,
+    });
+  if (new Set(given).size !== given.length) {
+    const seen = new Set<string>();
+    for (const id of given) {
+      if (seen.has(id)) throw clash(id);
+      seen.add(id);
+    }
+  }
+  for (let i = 0; i < given.length; i += EVENT_CHUNK) {
+    const [taken] = await tx
+      .select({ eventId: events.eventId })
+      .from(events)
+      .where(inArray(events.eventId, given.slice(i, i + EVENT_CHUNK)))
+      .limit(1);
+    if (taken) throw clash(taken.eventId);
+  }
+}
+
+function eventRow(draft: EventDraft, hashId: string, recordTime: Date) {
+  const eventId = typeof draft.event.eventID === "string" ? draft.event.eventID : hashId;
+  return {
+    eventId,
+    hashId,
+    kind: draft.kind,
+    eventType: String(draft.event.type),
+    action: typeof draft.event.action === "string" ? draft.event.action : null,
+    bizStep: typeof draft.event.bizStep === "string" ? draft.event.bizStep : null,
+    disposition: typeof draft.event.disposition === "string" ? draft.event.disposition : null,
+    eventTime: new Date(String(draft.event.eventTime)),
+    recordTime,
+    readPoint: idOf(draft.event.readPoint),
+    bizLocation: idOf(draft.event.bizLocation),
+    actorOrgId: draft.actorOrgId,
+    document: { ...draft.event, eventID: eventId, recordTime: recordTime.toISOString() },
+    context: draft.context ?? ZS_CONTEXT,
+    meta: draft.meta ?? {},
+  };
 }
 
 export async function appendEvent(tx: Db, recordTime: Date, draft: EventDraft): Promise<Appended> {

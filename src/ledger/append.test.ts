@@ -1,0 +1,52 @@
+// The append path: one row per distinct event, duplicates answered with the stored row, eventIDs not reused.
+import { count } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDb } from "../../test/db";
+import { eventSubjects, events } from "../db/schema";
+import type { DatabaseHandle } from "../db/types";
+import { appendEvents, type EventDraft } from "./append";
+import { objectEvent } from "./epcis";
+
+let h: DatabaseHandle;
+beforeAll(async () => {
+  h = await createTestDb();
+});
+afterAll(() => h.close());
+
+const at = new Date("2026-06-01T08:00:00.000Z");
+const draft = (serial: string, extra: Record<string, unknown> = {}): EventDraft => ({
+  kind: "epcis",
+  actorOrgId: null,
+  event: { ...objectEvent({ action: "OBSERVE", eventTime: at, epcs: [`https://id.gs1.org/01/09506000134352/21/${serial}`] }), ...extra },
+  subjects: [{ key: `/01/09506000134352/21/${serial}`, level: "item" }],
+});
+
+describe("appendEvents", () => {
+  it("stores a batch in multi-row inserts with its subjects, and gives eventless events their hash as eventID", async () => {
+    const drafts = Array.from({ length: 2500 }, (_, i) => draft(`B${i}`));
+    const appended = await h.db.transaction((tx) => appendEvents(tx, at, drafts));
+    expect(appended.filter((a) => a.duplicate)).toHaveLength(0);
+    expect(appended[0]!.row.eventId).toBe(appended[0]!.row.hashId);
+    expect(appended[0]!.row.eventId).toMatch(/^ni:\/\/\/sha-256;[0-9a-f]{64}\?ver=CBV2\.0$/);
+    const [n] = await h.db.select({ n: count() }).from(eventSubjects);
+    expect(n!.n).toBeGreaterThanOrEqual(2500);
+  });
+
+  it("stores an event sent twice (in one batch or again later) once", async () => {
+    const before = (await h.db.select({ n: count() }).from(events))[0]!.n;
+    const first = await h.db.transaction((tx) => appendEvents(tx, at, [draft("D1"), draft("D1")]));
+    expect(first.map((a) => a.duplicate)).toEqual([false, true]);
+    expect(first[1]!.row.id).toBe(first[0]!.row.id);
+    const again = await h.db.transaction((tx) => appendEvents(tx, new Date(at.getTime() + 5000), [draft("D1")]));
+    expect(again[0]!.duplicate).toBe(true);
+    expect(again[0]!.row.recordTime.toISOString()).toBe(at.toISOString());
+    expect((await h.db.select({ n: count() }).from(events))[0]!.n).toBe(before + 1);
+  });
+
+  it("refuses a client eventID reused for different content", async () => {
+    await h.db.transaction((tx) => appendEvents(tx, at, [draft("E1", { eventID: "urn:uuid:1c8e6c3c-0000-4000-8000-000000000001" })]));
+    await expect(
+      h.db.transaction((tx) => appendEvents(tx, at, [draft("E2", { eventID: "urn:uuid:1c8e6c3c-0000-4000-8000-000000000001" })])),
+    ).rejects.toMatchObject({ code: "conflict" });
+  });
+});
