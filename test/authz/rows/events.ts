@@ -7,7 +7,13 @@ async function listedLot(ctx: MatrixContext) {
   const lot = await seedLot(ctx.t, ctx.cast.producer, { count: 1 });
   await ctx.t.request("POST", "/v1/events", {
     key: ctx.cast.seller.key,
-    json: { kind: "listing", code: lot.gtin, shopName: "s", listingUrl: "https://s.example/1", price: 1 },
+    json: {
+      kind: "listing",
+      code: lot.gtin,
+      shopName: "s",
+      listingUrl: "https://s.example/1",
+      price: 1,
+    },
   });
   return lot;
 }
@@ -21,7 +27,13 @@ export const rows: MatrixRow[] = [
       return {
         method: "POST",
         path: "/v1/events",
-        json: { kind: "listing", code: lot.gtin, shopName: "s", listingUrl: "https://s.example/1", price: 1 },
+        json: {
+          kind: "listing",
+          code: lot.gtin,
+          shopName: "s",
+          listingUrl: "https://s.example/1",
+          price: 1,
+        },
       };
     },
     expect: { none: 401, seller: 201, unverified: 403, others: 403 },
@@ -31,7 +43,11 @@ export const rows: MatrixRow[] = [
     label: "sale",
     request: async (ctx) => {
       const lot = await listedLot(ctx);
-      return { method: "POST", path: "/v1/events", json: { kind: "sale", items: [lot.items[0]!.key], orderNumber: "M-1" } };
+      return {
+        method: "POST",
+        path: "/v1/events",
+        json: { kind: "sale", items: [lot.items[0]!.key], orderNumber: "M-1" },
+      };
     },
     // The seller sells what it lists; the other roles lack the seller role.
     expect: { none: 401, seller: 201, others: 403 },
@@ -66,16 +82,32 @@ export const rows: MatrixRow[] = [
     label: "destroy",
     request: async (ctx) => {
       const lot = await seedLot(ctx.t, ctx.cast.producer, { count: 1 });
-      return { method: "POST", path: "/v1/events", json: { kind: "destroy", items: [lot.items[0]!.key], reason: "过期" } };
+      return {
+        method: "POST",
+        path: "/v1/events",
+        json: { kind: "destroy", items: [lot.items[0]!.key], reason: "过期" },
+      };
     },
     // The brand owner and a regulator may destroy; a seller or carrier that does not hold it may not.
-    expect: { none: 401, producer: 201, regulator: 201, seller: 409, logistics: 409, unverified: 403, inspector: 403 },
+    expect: {
+      none: 401,
+      producer: 201,
+      regulator: 201,
+      seller: 409,
+      logistics: 409,
+      unverified: 403,
+      inspector: 403,
+    },
   },
   {
     operationId: "confirmReceipt",
     request: async (ctx) => {
       const lot = await seedLot(ctx.t, ctx.cast.producer, { count: 1 });
-      return { method: "POST", path: "/v1/receipts/confirm", json: { item: lot.items[0]!.key, receiptCode: "ABCDEFGHJKMN" } };
+      return {
+        method: "POST",
+        path: "/v1/receipts/confirm",
+        json: { item: lot.items[0]!.key, receiptCode: "ABCDEFGHJKMN" },
+      };
     },
     // Public: the receipt code is the credential; a wrong one is 404 whoever asks.
     expect: { others: 404 },
