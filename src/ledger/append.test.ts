@@ -17,7 +17,14 @@ const at = new Date("2026-06-01T08:00:00.000Z");
 const draft = (serial: string, extra: Record<string, unknown> = {}): EventDraft => ({
   kind: "epcis",
   actorOrgId: null,
-  event: { ...objectEvent({ action: "OBSERVE", eventTime: at, epcs: [`https://id.gs1.org/01/09506000134352/21/${serial}`] }), ...extra },
+  event: {
+    ...objectEvent({
+      action: "OBSERVE",
+      eventTime: at,
+      epcs: [`https://id.gs1.org/01/09506000134352/21/${serial}`],
+    }),
+    ...extra,
+  },
   subjects: [{ key: `/01/09506000134352/21/${serial}`, level: "item" }],
 });
 
@@ -37,16 +44,26 @@ describe("appendEvents", () => {
     const first = await h.db.transaction((tx) => appendEvents(tx, at, [draft("D1"), draft("D1")]));
     expect(first.map((a) => a.duplicate)).toEqual([false, true]);
     expect(first[1]!.row.id).toBe(first[0]!.row.id);
-    const again = await h.db.transaction((tx) => appendEvents(tx, new Date(at.getTime() + 5000), [draft("D1")]));
+    const again = await h.db.transaction((tx) =>
+      appendEvents(tx, new Date(at.getTime() + 5000), [draft("D1")]),
+    );
     expect(again[0]!.duplicate).toBe(true);
     expect(again[0]!.row.recordTime.toISOString()).toBe(at.toISOString());
     expect((await h.db.select({ n: count() }).from(events))[0]!.n).toBe(before + 1);
   });
 
   it("refuses a client eventID reused for different content", async () => {
-    await h.db.transaction((tx) => appendEvents(tx, at, [draft("E1", { eventID: "urn:uuid:1c8e6c3c-0000-4000-8000-000000000001" })]));
+    await h.db.transaction((tx) =>
+      appendEvents(tx, at, [
+        draft("E1", { eventID: "urn:uuid:1c8e6c3c-0000-4000-8000-000000000001" }),
+      ]),
+    );
     await expect(
-      h.db.transaction((tx) => appendEvents(tx, at, [draft("E2", { eventID: "urn:uuid:1c8e6c3c-0000-4000-8000-000000000001" })])),
+      h.db.transaction((tx) =>
+        appendEvents(tx, at, [
+          draft("E2", { eventID: "urn:uuid:1c8e6c3c-0000-4000-8000-000000000001" }),
+        ]),
+      ),
     ).rejects.toMatchObject({ code: "conflict" });
   });
 });
