@@ -16,7 +16,9 @@ let counter = 0;
 export const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
 /** Opens a new, migrated, empty database for one test file; `close` drops it. */
-export async function createTestDb(options: { poolSize?: number } = {}): Promise<DatabaseHandle> {
+export async function createTestDb(
+  options: { poolSize?: number } = {},
+): Promise<DatabaseHandle & { url?: string }> {
   const serverBase = process.env.TEST_DATABASE_URL;
   const pgTemplate = inject("pgTemplate");
   if (serverBase && pgTemplate) {
@@ -26,6 +28,7 @@ export async function createTestDb(options: { poolSize?: number } = {}): Promise
     const handle = openPostgres(serverUrl(serverBase, name), { max: options.poolSize ?? 8 });
     return {
       ...handle,
+      url: serverUrl(serverBase, name),
       close: async () => {
         await handle.close();
         await admin.unsafe(`drop database if exists ${name} with (force)`);

@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { createTestDb } from "./db";
 
 const serverUrl = process.env.TEST_DATABASE_URL;
 if (!serverUrl) {
@@ -43,7 +44,9 @@ describe("Workers entry", () => {
     "answers /readyz in workerd against the local PostgreSQL",
     { timeout: 120_000 },
     async () => {
-      const url = new URL(serverUrl!);
+      // A migrated database of its own: the worker reads its secrets from the service's tables.
+      const db = await createTestDb({ poolSize: 1 });
+      const url = new URL(db.url!);
       if (!url.password) url.password = "unused"; // Miniflare insists on one; trust auth ignores it.
       const port = 18_000 + (process.pid % 1000);
       const child = run(
