@@ -10,6 +10,7 @@ import { eventRoutes } from "./features/events/routes";
 import { healthRoutes } from "./features/health/routes";
 import { logRoutes } from "./features/log/routes";
 import { orgRoutes } from "./features/orgs/routes";
+import { productRoutes } from "./features/products/routes";
 import type { AppDeps, AppEnv } from "./lib/context";
 import { AppError, problemResponse } from "./lib/errors";
 import { randomUuid } from "./lib/random";
@@ -110,6 +111,7 @@ export function createApp(deps: AppDeps) {
 
   app.route("/", healthRoutes);
   app.route("/", orgRoutes);
+  app.route("/", productRoutes);
   app.route("/", eventRoutes);
   app.route("/", logRoutes);
   app.get("/assets/*", async (c) => {

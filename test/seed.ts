@@ -1,6 +1,7 @@
 // Seeds products, lots and commissioned items straight into the tables, with their commissioning event.
 
 import { appendCheckDigit } from "../src/codes";
+import { itemKey, lotKey } from "../src/codes/keys";
 import { type Category, items as itemsTable, lots, products } from "../src/db/schema";
 import { recordCommissioning } from "../src/features/events/commission";
 import { randomString } from "../src/lib/random";
@@ -85,8 +86,8 @@ export async function seedLot(
       gtin,
       lot,
       lotId,
-      lotKey: `/01/${gtin}/10/${lot}`,
-      items: rows.map((r) => ({ id: r.id, serial: r.serial, key: `/01/${gtin}/21/${r.serial}` })),
+      lotKey: lotKey(gtin, lot),
+      items: rows.map((r) => ({ id: r.id, serial: r.serial, key: itemKey(gtin, r.serial) })),
     };
   });
 }

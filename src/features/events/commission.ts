@@ -1,4 +1,5 @@
 // The ledger side of commissioning: one EPCIS ObjectEvent ADD for the items a producer brought into being.
+import { itemKey, lotKey, productKey } from "../../codes/keys";
 import type { Db } from "../../db/types";
 import { type Appended, appendEvent, type SubjectRef } from "../../ledger/append";
 import { epcOf, objectEvent, orgUri } from "../../ledger/epcis";
@@ -18,15 +19,15 @@ export async function recordCommissioning(
   recordTime: Date,
   facts: CommissioningFacts,
 ): Promise<Appended> {
-  const lotKey = `/01/${facts.gtin}/10/${encodeURIComponent(facts.lot)}`;
-  const itemKeys = facts.serials.map((s) => `/01/${facts.gtin}/21/${encodeURIComponent(s)}`);
+  const lot = lotKey(facts.gtin, facts.lot);
+  const itemKeys = facts.serials.map((s) => itemKey(facts.gtin, s));
   const ilmd: Record<string, unknown> = { "cbvmda:lotNumber": facts.lot };
   if (facts.productionDate) ilmd["cbvmda:productionDate"] = facts.productionDate;
   if (facts.expiryDate) ilmd["cbvmda:itemExpirationDate"] = facts.expiryDate;
   const subjects: SubjectRef[] = [
     ...itemKeys.map((key) => ({ key, level: "item" as const })),
-    { key: lotKey, level: "lot", role: "context" },
-    { key: `/01/${facts.gtin}`, level: "product", role: "context" },
+    { key: lot, level: "lot", role: "context" },
+    { key: productKey(facts.gtin), level: "product", role: "context" },
   ];
   return appendEvent(tx, recordTime, {
     kind: "commission",

@@ -444,3 +444,43 @@ describe("concurrency", () => {
     expect(sales[0]?.n).toBe(1);
   });
 });
+
+describe("commissioning through the products API", () => {
+  it("records one commissioning event with every item, in the same transaction as the items", async () => {
+    const gtin = "06901234567892";
+    const product = await t.request("POST", "/v1/products", {
+      key: cast.producer.key,
+      json: {
+        gtin,
+        nameZh: "黄岩蜜橘",
+        category: "edible_agricultural",
+        specification: "5 kg/箱",
+        netWeightGrams: 5000,
+        originRegion: "331003",
+      },
+    });
+    expect(product.status, await product.clone().text()).toBe(201);
+    const lot = await t.request("POST", `/v1/products/${gtin}/lots`, {
+      key: cast.producer.key,
+      json: { lot: "HY2026A", productionDate: "2026-05-20", quantity: 100 },
+    });
+    expect(lot.status, await lot.clone().text()).toBe(201);
+    const made = await t.request("POST", `/v1/products/${gtin}/lots/HY2026A/items`, {
+      key: cast.producer.key,
+      json: { count: 3 },
+    });
+    expect(made.status).toBe(201);
+    const body = (await made.json()) as { items: { key: string }[] };
+    const history = History.parse(
+      await (await t.request("GET", `/v1/history${body.items[0]!.key}`)).json(),
+    );
+    expect(history.events.map((e) => [e.kind, e.bizStep, e.action])).toEqual([
+      ["commission", "commissioning", "ADD"],
+    ]);
+    expect(history.events[0]!.document.epcList).toHaveLength(3);
+    const lotHistory = History.parse(
+      await (await t.request("GET", `/v1/history/01/${gtin}/10/HY2026A`)).json(),
+    );
+    expect(lotHistory.events).toHaveLength(1);
+  });
+});

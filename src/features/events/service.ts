@@ -3,6 +3,7 @@
 import type { z } from "@hono/zod-openapi";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { parseCode } from "../../codes";
+import { lotKey, productKey } from "../../codes/keys";
 import { eventSubjects, events, items as itemsTable, type Org, products } from "../../db/schema";
 import type { Db } from "../../db/types";
 import { type Appended, appendEvent, type SubjectRef } from "../../ledger/append";
@@ -42,11 +43,12 @@ const zs = (name: string) => `${ZS_NS}${name}`;
 /** Subjects of an item-level event: each item, plus each lot and product once, so their histories see it. */
 function itemSubjects(items: LockedItem[]): SubjectRef[] {
   const subjects: SubjectRef[] = items.map((i) => ({ key: i.key, level: "item" }));
-  for (const lotKey of new Set(items.map((i) => `/01/${i.gtin}/10/${encodeURIComponent(i.lot)}`))) {
-    subjects.push({ key: lotKey, level: "lot", role: "context" });
+  for (const key of new Set(items.map((i) => lotKey(i.gtin, i.lot)))) {
+    subjects.push({ key, level: "lot", role: "context" });
   }
-  for (const gtin of new Set(items.map((i) => i.gtin)))
-    subjects.push({ key: `/01/${gtin}`, level: "product", role: "context" });
+  for (const gtin of new Set(items.map((i) => i.gtin))) {
+    subjects.push({ key: productKey(gtin), level: "product", role: "context" });
+  }
   return subjects;
 }
 
@@ -196,7 +198,7 @@ async function recordSale(
     }
     if (
       product.ownerOrgId !== ctx.caller.id &&
-      !(await listedBy(tx, ctx.caller.id, [key, `/01/${product.gtin}`])).size
+      !(await listedBy(tx, ctx.caller.id, [key, productKey(product.gtin)])).size
     ) {
       throw new AppError(
         "custody_violation",
@@ -239,7 +241,7 @@ async function recordSale(
       }),
       subjects: [
         { key, level: "lot", role: "quantity", quantity: input.lot.quantity },
-        { key: `/01/${product.gtin}`, level: "product", role: "context" },
+        { key: productKey(product.gtin), level: "product", role: "context" },
       ],
     });
     return { appended, affected: 0 };
@@ -264,7 +266,7 @@ async function recordSale(
   if (duplicate) return { appended: { row: duplicate, duplicate: true }, affected: 0 };
   const listed = await listedBy(tx, ctx.caller.id, [
     ...new Set(
-      items.flatMap((i) => [`/01/${i.gtin}`, `/01/${i.gtin}/10/${encodeURIComponent(i.lot)}`]),
+      items.flatMap((i) => [productKey(i.gtin), lotKey(i.gtin, i.lot)]),
     ),
   ]);
   checkEach(items, (item) => {
@@ -284,8 +286,8 @@ async function recordSale(
     }
     const holds = item.custodianOrgId === ctx.caller.id;
     const lists =
-      listed.has(`/01/${item.gtin}`) ||
-      listed.has(`/01/${item.gtin}/10/${encodeURIComponent(item.lot)}`);
+      listed.has(productKey(item.gtin)) ||
+      listed.has(lotKey(item.gtin, item.lot));
     if (!holds && !lists) {
       return [
         "seller_must_hold_or_list",
@@ -376,7 +378,7 @@ async function recordDispatch(
       }),
       subjects: [
         { key, level: "lot", role: "quantity", quantity: input.lot.quantity },
-        { key: `/01/${product.gtin}`, level: "product", role: "context" },
+        { key: productKey(product.gtin), level: "product", role: "context" },
       ],
       meta: {
         goodsWeightGrams: (product.netWeightGrams ?? 0) * input.lot.quantity,
@@ -472,7 +474,7 @@ async function recordSignOff(
       }),
       subjects: [
         { key, level: "lot", role: "quantity", quantity: input.lot.quantity },
-        { key: `/01/${product.gtin}`, level: "product", role: "context" },
+        { key: productKey(product.gtin), level: "product", role: "context" },
       ],
     });
     return { appended, affected: 0 };
@@ -631,7 +633,7 @@ async function recordDestroy(
       }),
       subjects: [
         { key, level: "lot", role: "quantity", quantity: input.lot.quantity },
-        { key: `/01/${product.gtin}`, level: "product", role: "context" },
+        { key: productKey(product.gtin), level: "product", role: "context" },
       ],
     });
     return { appended, affected: 0 };

@@ -1,6 +1,7 @@
 // Turning the codes in a request into locked item and lot rows, naming every code that is wrong or unknown.
 import { and, eq, sql } from "drizzle-orm";
 import { parseCode } from "../../codes";
+import { itemKey } from "../../codes/keys";
 import { rowsOf } from "../../db/rows";
 import { type ItemState, type Lot, lots, type Product, products } from "../../db/schema";
 import type { Db } from "../../db/types";
@@ -95,7 +96,7 @@ export async function lockItems(
         id: Number(r.id),
         gtin: String(r.gtin),
         serial: String(r.serial),
-        key: `/01/${r.gtin}/21/${r.serial}`,
+        key: itemKey(String(r.gtin), String(r.serial)),
         state: r.state as ItemState,
         recalled: Boolean(r.recalled),
         custodianOrgId: (r.custodian_org_id as string | null) ?? null,
