@@ -265,9 +265,7 @@ async function recordSale(
   const duplicate = await findDuplicate(tx, draft);
   if (duplicate) return { appended: { row: duplicate, duplicate: true }, affected: 0 };
   const listed = await listedBy(tx, ctx.caller.id, [
-    ...new Set(
-      items.flatMap((i) => [productKey(i.gtin), lotKey(i.gtin, i.lot)]),
-    ),
+    ...new Set(items.flatMap((i) => [productKey(i.gtin), lotKey(i.gtin, i.lot)])),
   ]);
   checkEach(items, (item) => {
     if (item.state === "destroyed") return notDestroyed(item);
@@ -285,9 +283,7 @@ async function recordSale(
       ];
     }
     const holds = item.custodianOrgId === ctx.caller.id;
-    const lists =
-      listed.has(productKey(item.gtin)) ||
-      listed.has(lotKey(item.gtin, item.lot));
+    const lists = listed.has(productKey(item.gtin)) || listed.has(lotKey(item.gtin, item.lot));
     if (!holds && !lists) {
       return [
         "seller_must_hold_or_list",
