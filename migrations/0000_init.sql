@@ -9,6 +9,7 @@ CREATE TABLE "alerts" (
 	"dedupe_key" text NOT NULL,
 	"status" text DEFAULT 'open' NOT NULL,
 	"assigned_to_org_id" text,
+	"assigned_at" timestamp with time zone,
 	"decision_reason" text,
 	"decided_by_org_id" text,
 	"decided_at" timestamp with time zone,
@@ -101,6 +102,26 @@ CREATE TABLE "recalls" (
 	"created_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "integrity_settings" (
+	"name" text PRIMARY KEY NOT NULL,
+	"value" jsonb NOT NULL,
+	"updated_at" timestamp with time zone NOT NULL,
+	"updated_by_org_id" text
+);
+--> statement-breakpoint
+CREATE TABLE "list_repairs" (
+	"id" text PRIMARY KEY NOT NULL,
+	"entry_id" text NOT NULL,
+	"org_id" text NOT NULL,
+	"statement" text NOT NULL,
+	"proof" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"requested_at" timestamp with time zone NOT NULL,
+	"decision_reason" text,
+	"decided_by_org_id" text,
+	"decided_at" timestamp with time zone
+);
+--> statement-breakpoint
 CREATE TABLE "checkpoints" (
 	"tree_size" bigint PRIMARY KEY NOT NULL,
 	"root_hash" text NOT NULL,
@@ -169,9 +190,11 @@ CREATE TABLE "list_entries" (
 	"min_publish_until" date NOT NULL,
 	"max_publish_until" date NOT NULL,
 	"decided_by_org_id" text NOT NULL,
+	"appeal" text,
 	"removed_at" timestamp with time zone,
 	"removal_reason" text,
 	"removed_by_org_id" text,
+	"removal_authority" text,
 	"created_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
@@ -271,6 +294,25 @@ CREATE TABLE "products" (
 	"created_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "receipt_attempts" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"item_id" bigint NOT NULL,
+	"fingerprint" text NOT NULL,
+	"at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "scans" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"gtin" text NOT NULL,
+	"serial" text NOT NULL,
+	"item_id" bigint,
+	"item_state" text,
+	"fingerprint" text NOT NULL,
+	"at" timestamp with time zone NOT NULL,
+	"latitude" double precision,
+	"longitude" double precision
+);
+--> statement-breakpoint
 CREATE TABLE "service_secrets" (
 	"name" text PRIMARY KEY NOT NULL,
 	"value" text NOT NULL,
@@ -297,6 +339,10 @@ ALTER TABLE "recalls" ADD CONSTRAINT "recalls_gtin_products_gtin_fk" FOREIGN KEY
 ALTER TABLE "recalls" ADD CONSTRAINT "recalls_initiated_by_org_id_orgs_id_fk" FOREIGN KEY ("initiated_by_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "recalls" ADD CONSTRAINT "recalls_closed_by_org_id_orgs_id_fk" FOREIGN KEY ("closed_by_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "recalls" ADD CONSTRAINT "recalls_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "integrity_settings" ADD CONSTRAINT "integrity_settings_updated_by_org_id_orgs_id_fk" FOREIGN KEY ("updated_by_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "list_repairs" ADD CONSTRAINT "list_repairs_entry_id_list_entries_id_fk" FOREIGN KEY ("entry_id") REFERENCES "public"."list_entries"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "list_repairs" ADD CONSTRAINT "list_repairs_org_id_orgs_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "list_repairs" ADD CONSTRAINT "list_repairs_decided_by_org_id_orgs_id_fk" FOREIGN KEY ("decided_by_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "event_subjects" ADD CONSTRAINT "event_subjects_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "events" ADD CONSTRAINT "events_actor_org_id_orgs_id_fk" FOREIGN KEY ("actor_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "log_leaves" ADD CONSTRAINT "log_leaves_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -327,6 +373,9 @@ CREATE INDEX "reviews_gtin_idx" ON "reviews" USING btree ("gtin","created_at");-
 CREATE UNIQUE INDEX "inspections_report_key" ON "inspections" USING btree ("inspector_org_id","report_number");--> statement-breakpoint
 CREATE INDEX "inspections_lot_idx" ON "inspections" USING btree ("lot_id","issue_date");--> statement-breakpoint
 CREATE INDEX "recalls_gtin_idx" ON "recalls" USING btree ("gtin","status");--> statement-breakpoint
+CREATE INDEX "list_repairs_entry_idx" ON "list_repairs" USING btree ("entry_id","requested_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "list_repairs_one_pending" ON "list_repairs" USING btree ("entry_id") WHERE "list_repairs"."status" = 'pending';--> statement-breakpoint
+CREATE INDEX "list_repairs_status_idx" ON "list_repairs" USING btree ("status","requested_at");--> statement-breakpoint
 CREATE INDEX "event_subjects_key_idx" ON "event_subjects" USING btree ("subject_key","event_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "events_event_id_key" ON "events" USING btree ("event_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "events_hash_id_key" ON "events" USING btree ("hash_id");--> statement-breakpoint
@@ -338,6 +387,7 @@ CREATE UNIQUE INDEX "log_leaves_event_key" ON "log_leaves" USING btree ("event_i
 CREATE UNIQUE INDEX "receipts_code_hash_key" ON "receipts" USING btree ("code_hash");--> statement-breakpoint
 CREATE INDEX "receipts_item_idx" ON "receipts" USING btree ("item_id");--> statement-breakpoint
 CREATE INDEX "list_entries_org_idx" ON "list_entries" USING btree ("org_id","list");--> statement-breakpoint
+CREATE INDEX "list_entries_published_idx" ON "list_entries" USING btree ("list","max_publish_until");--> statement-breakpoint
 CREATE UNIQUE INDEX "api_keys_hash_key" ON "api_keys" USING btree ("hash");--> statement-breakpoint
 CREATE INDEX "api_keys_org_idx" ON "api_keys" USING btree ("org_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "commitments_org_version_key" ON "commitments" USING btree ("org_id","version");--> statement-breakpoint
@@ -352,4 +402,9 @@ CREATE INDEX "items_lot_order_idx" ON "items" USING btree ("lot_id","id");--> st
 CREATE INDEX "items_custodian_idx" ON "items" USING btree ("custodian_org_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "lots_gtin_lot_key" ON "lots" USING btree ("gtin","lot");--> statement-breakpoint
 CREATE INDEX "products_owner_idx" ON "products" USING btree ("owner_org_id");--> statement-breakpoint
-CREATE INDEX "products_category_idx" ON "products" USING btree ("category","created_at");
+CREATE INDEX "products_category_idx" ON "products" USING btree ("category","created_at");--> statement-breakpoint
+CREATE INDEX "receipt_attempts_item_idx" ON "receipt_attempts" USING btree ("item_id","at");--> statement-breakpoint
+CREATE INDEX "receipt_attempts_client_idx" ON "receipt_attempts" USING btree ("fingerprint","at");--> statement-breakpoint
+CREATE INDEX "scans_item_idx" ON "scans" USING btree ("item_id","at");--> statement-breakpoint
+CREATE INDEX "scans_unknown_gtin_idx" ON "scans" USING btree ("gtin","at") WHERE "scans"."item_id" is null;--> statement-breakpoint
+CREATE INDEX "scans_fingerprint_idx" ON "scans" USING btree ("fingerprint","at");

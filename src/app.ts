@@ -6,11 +6,18 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
+import { alertRoutes } from "./features/alerts/routes";
+import { complaintRoutes } from "./features/complaints/routes";
+import { creditRoutes } from "./features/credit/routes";
 import { eventRoutes } from "./features/events/routes";
+import { feedbackRoutes } from "./features/feedback/routes";
 import { healthRoutes } from "./features/health/routes";
+import { listRoutes } from "./features/lists/routes";
 import { logRoutes } from "./features/log/routes";
 import { orgRoutes } from "./features/orgs/routes";
+import { pageRoutes } from "./features/pages/routes";
 import { productRoutes } from "./features/products/routes";
+import { resolverRoutes } from "./features/resolver/routes";
 import type { AppDeps, AppEnv } from "./lib/context";
 import { AppError, problemResponse } from "./lib/errors";
 import { randomUuid } from "./lib/random";
@@ -112,8 +119,16 @@ export function createApp(deps: AppDeps) {
   app.route("/", healthRoutes);
   app.route("/", orgRoutes);
   app.route("/", productRoutes);
+  // Before eventRoutes: its receipt-code lockout guards POST /v1/receipts/confirm.
+  app.route("/", feedbackRoutes);
   app.route("/", eventRoutes);
   app.route("/", logRoutes);
+  app.route("/", resolverRoutes);
+  app.route("/", pageRoutes);
+  app.route("/", alertRoutes);
+  app.route("/", creditRoutes);
+  app.route("/", listRoutes);
+  app.route("/", complaintRoutes);
   app.get("/assets/*", async (c) => {
     const asset = await deps.loadAsset?.(c.req.path.slice("/assets/".length));
     if (!asset) throw new AppError("not_found", `no asset at ${c.req.path}`);

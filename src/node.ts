@@ -10,6 +10,7 @@ import { migrate } from "./db/migrate";
 import { openPglite } from "./db/pglite";
 import { openPostgres } from "./db/postgres";
 import type { DatabaseHandle } from "./db/types";
+import { runPeriodicRules } from "./features/alerts/periodic";
 import { ensureBootstrapRegulator } from "./features/orgs/bootstrap";
 import { checkpoint } from "./ledger/log";
 import { systemClock } from "./lib/clock";
@@ -17,6 +18,9 @@ import { createLogger } from "./lib/logger";
 import { loadServiceSecrets, type ServiceSecrets } from "./lib/secrets";
 import { describeStartupError } from "./lib/startup-errors";
 import { loadAsset } from "./node-assets";
+
+/** How often the window-based alert rules run; their windows are hours, so minutes are fine. */
+const PERIODIC_RULES_MS = 5 * 60_000;
 
 function fail(line: string): never {
   process.stderr.write(`zhuisu: ${line}\n`);
@@ -118,12 +122,20 @@ async function main(): Promise<void> {
     }
   }, config.CHECKPOINT_INTERVAL_SECONDS * 1000);
 
+  // Rules over time windows (sales and review bursts, review patterns) run every few minutes.
+  const periodicTimer = setInterval(() => {
+    runPeriodicRules(handle.db, systemClock).catch((error) =>
+      logger.error("periodic alert rules failed", { error: String(error) }),
+    );
+  }, PERIODIC_RULES_MS);
+
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info("shutting down", { signal });
     clearInterval(checkpointTimer);
+    clearInterval(periodicTimer);
     const force = setTimeout(() => {
       logger.warn("in-flight requests did not finish in time; exiting");
       process.exit(1);

@@ -41,6 +41,7 @@ export const alerts = pgTable(
     dedupeKey: text().notNull(),
     status: text().$type<AlertStatus>().notNull().default("open"),
     assignedToOrgId: text().references(() => orgs.id),
+    assignedAt: ts(),
     decisionReason: text(),
     decidedByOrgId: text().references(() => orgs.id),
     decidedAt: ts(),

@@ -29,13 +29,20 @@ export const listEntries = pgTable(
     decidedByOrgId: text()
       .notNull()
       .references(() => orgs.id),
+    /** How and by when the organisation may appeal (行政复议 / 行政诉讼), as published. */
+    appeal: text(),
     /** Set when publication ended early (repair granted, or revoked): date, reason, authority. */
     removedAt: ts(),
     removalReason: text(),
     removedByOrgId: text().references(() => orgs.id),
+    /** The authority that ended publication early, as published with the removal. */
+    removalAuthority: text(),
     createdAt: ts().notNull(),
   },
-  (t) => [index("list_entries_org_idx").on(t.orgId, t.list)],
+  (t) => [
+    index("list_entries_org_idx").on(t.orgId, t.list),
+    index("list_entries_published_idx").on(t.list, t.maxPublishUntil),
+  ],
 );
 
 export type ListEntry = typeof listEntries.$inferSelect;

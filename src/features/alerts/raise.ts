@@ -40,5 +40,7 @@ export async function raiseAlert(tx: Db, now: Date, signal: AlertSignal): Promis
         details: sql`${alerts.details} || excluded.details`,
         updatedAt: now,
       },
+      // A decided alert is a closed case: the same signal does not change it after the decision.
+      setWhere: sql`${alerts.status} = 'open'`,
     });
 }

@@ -11,6 +11,7 @@ import { epcOf, objectEvent, orgUri, ZS_CONTEXT, ZS_NS } from "../../ledger/epci
 import { eventHashId } from "../../ledger/event-hash";
 import type { Clock } from "../../lib/clock";
 import { AppError } from "../../lib/errors";
+import { alertOnDispatch, alertOnRefusal, alertOnSignOff } from "../alerts/inline";
 import { getOrg } from "../orgs/service";
 import { closeReceipts, type IssuedReceipt, issueReceipts } from "./receipts";
 import { checkEach, eventTimeOf, isRegulator, notDestroyed } from "./rules";
@@ -79,22 +80,37 @@ export async function recordLifecycle(
   ctx: LifecycleContext,
   input: LifecycleInput,
 ): Promise<Recorded> {
-  return db.transaction(async (tx) => {
-    switch (input.kind) {
-      case "listing":
-        return recordListing(tx, ctx, input);
-      case "sale":
-        return recordSale(tx, ctx, input);
-      case "dispatch":
-        return recordDispatch(tx, ctx, input);
-      case "sign_off":
-        return recordSignOff(tx, ctx, input);
-      case "return":
-        return recordReturn(tx, ctx, input);
-      case "destroy":
-        return recordDestroy(tx, ctx, input);
-    }
-  });
+  return db
+    .transaction(async (tx) => {
+      switch (input.kind) {
+        case "listing":
+          return recordListing(tx, ctx, input);
+        case "sale":
+          return recordSale(tx, ctx, input);
+        case "dispatch":
+          return recordDispatch(tx, ctx, input);
+        case "sign_off":
+          return recordSignOff(tx, ctx, input);
+        case "return":
+          return recordReturn(tx, ctx, input);
+        case "destroy":
+          return recordDestroy(tx, ctx, input);
+      }
+    })
+    .catch(async (error: unknown) => {
+      // Attempts to sell recalled goods or sign off what was never sent are signals: raised after the rollback.
+      if (input.kind === "sale" || input.kind === "sign_off") {
+        const details =
+          input.kind === "sale" ? { orderNumber: input.orderNumber } : { waybill: input.waybill };
+        await alertOnRefusal(
+          db,
+          ctx.clock,
+          { kind: input.kind, callerOrgId: ctx.caller.id, details },
+          error,
+        );
+      }
+      throw error;
+    });
 }
 
 async function recordListing(
@@ -381,6 +397,8 @@ async function recordDispatch(
         carrierOrgId: carrierId,
       },
     });
+    if (!appended.duplicate)
+      await alertOnDispatch(tx, now, appended.row, [{ key, sellerOrgId: null }]);
     return { appended, affected: 0 };
   }
   const items = await lockItems(tx, input.items!);
@@ -428,6 +446,7 @@ async function recordDispatch(
     return null;
   });
   const appended = await appendEvent(tx, now, draft);
+  await alertOnDispatch(tx, now, appended.row, items);
   await setItems(tx, items, { state: "dispatched", custodianOrgId: carrierId }, now);
   return { appended, affected: items.length };
 }
@@ -473,6 +492,8 @@ async function recordSignOff(
         { key: productKey(product.gtin), level: "product", role: "context" },
       ],
     });
+    if (!appended.duplicate)
+      await alertOnSignOff(tx, ctx.clock.now(), appended.row, [{ key, sellerOrgId: null }]);
     return { appended, affected: 0 };
   }
   const items = await lockItems(tx, input.items!);
@@ -540,6 +561,7 @@ export async function signOffItems(
     return null;
   });
   const appended = await appendEvent(tx, now, draft);
+  await alertOnSignOff(tx, now, appended.row, items);
   await setItems(
     tx,
     items.filter((i) => i.state === "dispatched"),

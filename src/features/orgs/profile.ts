@@ -4,6 +4,7 @@ import { lookupRegion } from "../../codes/region";
 import type { Commitment, ListEntry, Org } from "../../db/schema";
 import type { Db } from "../../db/types";
 import type { Clock } from "../../lib/clock";
+import { creditSummary } from "../credit/service";
 import type { CreditSummary, ListBadge, PrivateOrg, PublicOrg } from "./schemas";
 import { currentCommitment, publishedListEntries } from "./service";
 
@@ -11,9 +12,8 @@ export type PublicOrgView = z.infer<typeof PublicOrg>;
 export type PrivateOrgView = z.infer<typeof PrivateOrg>;
 type Credit = z.infer<typeof CreditSummary>;
 
-/** Filled by the credit feature; until an organisation has evidence it has no grade. */
-export type CreditLookup = (db: Db, org: Org) => Promise<Credit>;
-const noCredit: CreditLookup = async () => ({ score: null, grade: null, computedAt: null });
+/** The credit shown on a profile: computed from evidence by the credit feature (grade M until there is enough). */
+export type CreditLookup = (db: Db, clock: Clock, org: Org) => Promise<Credit>;
 
 export const commitmentView = (c: Commitment) => ({
   id: c.id,
@@ -42,13 +42,13 @@ export async function publicProfile(
   db: Db,
   clock: Clock,
   org: Org,
-  credit: CreditLookup = noCredit,
+  credit: CreditLookup = creditSummary,
 ): Promise<PublicOrgView> {
   const today = clock.now().toISOString().slice(0, 10);
   const [commitment, entries, score] = await Promise.all([
     currentCommitment(db, org.id),
     publishedListEntries(db, org.id, today),
-    credit(db, org),
+    credit(db, clock, org),
   ]);
   return {
     id: org.id,

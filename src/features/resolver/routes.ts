@@ -1,0 +1,254 @@
+// The GS1-conformant resolver on /01/…: the scan page by default, link types by redirect, JSON and linksets.
+import { and, desc, eq, isNotNull } from "drizzle-orm";
+import type { Context } from "hono";
+import { publicBaseUrl } from "../../config";
+import { inspections } from "../../db/schema";
+import type { Db } from "../../db/types";
+import type { AppEnv } from "../../lib/context";
+import { AppError, problemResponse } from "../../lib/errors";
+import { createRouter } from "../../lib/router";
+import { pickLang } from "../pages/i18n";
+import { errorPageResponse, resolverHeaders, scanPageResponse } from "../pages/render";
+import { limitClient } from "../scans/fingerprint";
+import { recordItemScan, recordUnknownSerialScan, scanStats } from "../scans/service";
+import { describeResolver, LINKSET_TYPE } from "./describe";
+import {
+  type Level,
+  type LevelLinks,
+  levelKeys,
+  linkset,
+  linksOf,
+  parseLinkType,
+  withQuery,
+} from "./links";
+import { negotiate } from "./negotiate";
+import { parseScanPath, resolveScan } from "./resolve";
+import { buildScanView, openRecalls, type Resolved, reportUrl } from "./view";
+
+async function latestReportUrl(db: Db, lotId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ id: inspections.id, pdfSha256: inspections.pdfSha256 })
+    .from(inspections)
+    .where(and(eq(inspections.lotId, lotId), isNotNull(inspections.pdfSha256)))
+    .orderBy(desc(inspections.issueDate), desc(inspections.createdAt))
+    .limit(1);
+  return row ? reportUrl(row) : null;
+}
+
+/** The links of every level from the GTIN down to what was scanned (an item brings its lot). */
+async function levelsOf(db: Db, base: string, resolved: Resolved) {
+  const { code, product, lot, item } = resolved;
+  const report = lot ? await latestReportUrl(db, lot.id) : null;
+  const title = product.nameEn ? `${product.nameZh} / ${product.nameEn}` : product.nameZh;
+  return levelKeys(product.gtin, lot?.lot, item?.serial)
+    .filter((l) => l.level !== "lot" || code.level !== "product")
+    .map(({ level, key }) => {
+      const l: Level = { level, key, reportUrl: level === "product" ? null : report };
+      return { level: l, links: linksOf(l, base, title) as LevelLinks, title };
+    });
+}
+
+interface Request {
+  path: string;
+  params: URLSearchParams;
+  lang: ReturnType<typeof pickLang>;
+  wanted: ReturnType<typeof negotiate>;
+}
+
+function describeRequest(c: Context<AppEnv>): Request {
+  const url = new URL(c.req.url);
+  const params = url.searchParams;
+  const linkType = params.get("linkType");
+  return {
+    path: url.pathname,
+    params,
+    lang: pickLang(params.get("lang") ?? undefined, c.req.header("Accept-Language")),
+    wanted:
+      linkType === "linkset" || linkType === "all" ? "linkset" : negotiate(c.req.header("Accept")),
+  };
+}
+
+/** A failure as the client wants it: a page for browsers, problem+json for programs. */
+async function failure(
+  c: Context<AppEnv>,
+  req: Request,
+  error: AppError,
+  page: "bad_code" | "not_registered" | "rate_limited",
+): Promise<Response> {
+  if (req.wanted !== "html") return problemResponse(c, error);
+  const codeError = error.extras.codeError as Parameters<typeof errorPageResponse>[1]["codeError"];
+  return errorPageResponse(c, {
+    lang: req.lang,
+    path: req.path,
+    params: req.params,
+    kind: page,
+    detail: error.detail,
+    status: error.status,
+    ...(codeError ? { codeError } : {}),
+    headers: error.headers,
+  });
+}
+
+async function resolve(c: Context<AppEnv>): Promise<Response> {
+  const req = describeRequest(c);
+  const { db, clock, config } = c.var.deps;
+  const base = publicBaseUrl(config);
+  let fingerprint: string;
+  try {
+    fingerprint = await limitClient(c, "scan");
+  } catch (error) {
+    if (error instanceof AppError) return failure(c, req, error, "rate_limited");
+    throw error;
+  }
+  const parsed = parseScanPath(req.path, new URL(c.req.url).search.slice(1));
+  if (!parsed.ok) {
+    const error = new AppError(
+      "invalid_code",
+      `not a valid GS1 Digital Link: ${parsed.error.message}`,
+      {
+        codeError: parsed.error,
+      },
+    );
+    return failure(c, req, error, "bad_code");
+  }
+  const code = parsed.code;
+  // A HEAD is a probe of the resolver, not a person scanning: it is not counted.
+  const isScan = c.req.method === "GET";
+  const resolution = await resolveScan(db, code);
+  if (!resolution.found) {
+    if (isScan && resolution.product && code.level === "item" && code.serial !== undefined) {
+      await recordUnknownSerialScan(
+        db,
+        { now: clock.now(), fingerprint },
+        { gtin: code.gtin!, serial: code.serial, ownerOrgId: resolution.product.ownerOrgId },
+      );
+    }
+    const error = new AppError(
+      "not_found",
+      `${resolution.missing} is not registered with this service; a code that was never issued may be counterfeit`,
+      { registered: false, key: code.key },
+      resolverHeaders(c, code.key),
+    );
+    return failure(c, req, error, "not_registered");
+  }
+  const { resolved } = resolution;
+  const headers = { ...resolverHeaders(c, code.key), "Cache-Control": "no-store" };
+
+  const linkTypeParam = req.params.get("linkType");
+  if (req.wanted === "linkset") {
+    const body = linkset(await levelsOf(db, base, resolved), base);
+    return new Response(c.req.method === "HEAD" ? null : JSON.stringify(body), {
+      status: 200,
+      headers: { ...headers, "Content-Type": LINKSET_TYPE },
+    });
+  }
+  if (linkTypeParam !== null) {
+    const type = parseLinkType(linkTypeParam);
+    if (!type) {
+      return failure(
+        c,
+        req,
+        new AppError(
+          "not_found",
+          `link type ${linkTypeParam} is not served here; /.well-known/gs1resolver lists those that are`,
+          { linkType: linkTypeParam },
+          headers,
+        ),
+        "not_registered",
+      );
+    }
+    if (type !== "pip") {
+      // The level scanned first, then up towards the GTIN.
+      const levels = (await levelsOf(db, base, resolved)).reverse();
+      const target = levels.map((l) => l.links[type]).find((t) => t !== undefined);
+      if (!target) {
+        return failure(
+          c,
+          req,
+          new AppError(
+            "not_found",
+            `${code.key} has no gs1:${type} link yet`,
+            { linkType: type },
+            headers,
+          ),
+          "not_registered",
+        );
+      }
+      return c.body(null, 307, { ...headers, Location: withQuery(target.href, req.params) });
+    }
+  }
+
+  let stats = null;
+  if (resolved.item) {
+    const item = resolved.item;
+    if (isScan) {
+      await recordItemScan(
+        db,
+        { now: clock.now(), fingerprint },
+        {
+          id: item.id,
+          key: code.key,
+          gtin: item.gtin,
+          serial: item.serial,
+          state: item.state,
+          ownerOrgId: resolved.product.ownerOrgId,
+        },
+      );
+    }
+    stats = await scanStats(db, item.id);
+  }
+  const view = await buildScanView(db, { clock, baseUrl: base, scans: stats }, resolved);
+  if (req.wanted === "json") return c.json(view, 200, headers);
+  return scanPageResponse(c, {
+    lang: req.lang,
+    path: req.path,
+    params: req.params,
+    resolved,
+    view,
+    receiptCode: req.params.get("receipt"),
+    message: null,
+    checkCode: true,
+  });
+}
+
+export const resolverRoutes = createRouter();
+describeResolver(resolverRoutes);
+
+resolverRoutes.get("/v1/recall-status/:key{.+}", async (c) => {
+  const parsed = parseScanPath(`/${c.req.param("key")}`, "");
+  if (!parsed.ok) {
+    throw new AppError("invalid_code", `not a valid GS1 Digital Link: ${parsed.error.message}`, {
+      codeError: parsed.error,
+    });
+  }
+  const { db } = c.var.deps;
+  const resolution = await resolveScan(db, parsed.code);
+  if (!resolution.found) {
+    throw new AppError("not_found", `${resolution.missing} is not registered with this service`, {
+      registered: false,
+    });
+  }
+  const { product, lot, item } = resolution.resolved;
+  const open = await openRecalls(db, product.gtin, lot);
+  return c.json(
+    {
+      key: parsed.code.key,
+      recalled:
+        Boolean(item?.recalled || lot?.recalled) ||
+        (lot ? open.length > 0 : open.some((r) => r.wholeProduct)),
+      nonConforming: lot?.nonConforming ?? false,
+      recalls: open.map((r) => ({
+        id: r.id,
+        level: r.level,
+        reason: r.reason,
+        instructions: r.instructions,
+        contacts: r.contacts,
+        wholeProduct: r.wholeProduct,
+        createdAt: r.createdAt.toISOString(),
+      })),
+    },
+    200,
+  );
+});
+
+resolverRoutes.get("/01/*", resolve);
