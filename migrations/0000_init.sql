@@ -19,6 +19,42 @@ CREATE TABLE "alerts" (
 	"updated_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "epcis_capture_jobs" (
+	"id" text PRIMARY KEY NOT NULL,
+	"status" text NOT NULL,
+	"behaviour" text NOT NULL,
+	"captured_by_org_id" text NOT NULL,
+	"event_count" integer NOT NULL,
+	"captured_count" integer DEFAULT 0 NOT NULL,
+	"duplicate_count" integer DEFAULT 0 NOT NULL,
+	"errors" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"created_at" timestamp with time zone NOT NULL,
+	"finished_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "epcis_queries" (
+	"name" text PRIMARY KEY NOT NULL,
+	"query" jsonb NOT NULL,
+	"owner_org_id" text NOT NULL,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "epcis_subscriptions" (
+	"id" text PRIMARY KEY NOT NULL,
+	"query_name" text NOT NULL,
+	"owner_org_id" text NOT NULL,
+	"dest" text NOT NULL,
+	"signature_token" text,
+	"epc_format" text DEFAULT 'Always_GS1_Digital_Link' NOT NULL,
+	"initial_record_time" timestamp with time zone NOT NULL,
+	"cursor" bigint DEFAULT 0 NOT NULL,
+	"last_notified_at" timestamp with time zone,
+	"failures" integer DEFAULT 0 NOT NULL,
+	"next_attempt_at" timestamp with time zone,
+	"last_error" text,
+	"created_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "complaints" (
 	"id" text PRIMARY KEY NOT NULL,
 	"receipt_id" text,
@@ -322,6 +358,10 @@ CREATE TABLE "service_secrets" (
 ALTER TABLE "alerts" ADD CONSTRAINT "alerts_org_id_orgs_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "alerts" ADD CONSTRAINT "alerts_assigned_to_org_id_orgs_id_fk" FOREIGN KEY ("assigned_to_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "alerts" ADD CONSTRAINT "alerts_decided_by_org_id_orgs_id_fk" FOREIGN KEY ("decided_by_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "epcis_capture_jobs" ADD CONSTRAINT "epcis_capture_jobs_captured_by_org_id_orgs_id_fk" FOREIGN KEY ("captured_by_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "epcis_queries" ADD CONSTRAINT "epcis_queries_owner_org_id_orgs_id_fk" FOREIGN KEY ("owner_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "epcis_subscriptions" ADD CONSTRAINT "epcis_subscriptions_query_name_epcis_queries_name_fk" FOREIGN KEY ("query_name") REFERENCES "public"."epcis_queries"("name") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "epcis_subscriptions" ADD CONSTRAINT "epcis_subscriptions_owner_org_id_orgs_id_fk" FOREIGN KEY ("owner_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "complaints" ADD CONSTRAINT "complaints_receipt_id_receipts_id_fk" FOREIGN KEY ("receipt_id") REFERENCES "public"."receipts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "complaints" ADD CONSTRAINT "complaints_seller_org_id_orgs_id_fk" FOREIGN KEY ("seller_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "complaints" ADD CONSTRAINT "complaints_commitment_id_commitments_id_fk" FOREIGN KEY ("commitment_id") REFERENCES "public"."commitments"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -365,6 +405,8 @@ CREATE UNIQUE INDEX "alerts_dedupe_key" ON "alerts" USING btree ("dedupe_key");-
 CREATE INDEX "alerts_queue_idx" ON "alerts" USING btree ("status","created_at");--> statement-breakpoint
 CREATE INDEX "alerts_org_idx" ON "alerts" USING btree ("org_id","status");--> statement-breakpoint
 CREATE INDEX "alerts_open_kind_idx" ON "alerts" USING btree ("kind") WHERE "alerts"."status" = 'open';--> statement-breakpoint
+CREATE INDEX "epcis_capture_jobs_org_idx" ON "epcis_capture_jobs" USING btree ("captured_by_org_id","created_at");--> statement-breakpoint
+CREATE INDEX "epcis_subscriptions_query_idx" ON "epcis_subscriptions" USING btree ("query_name");--> statement-breakpoint
 CREATE INDEX "complaints_seller_idx" ON "complaints" USING btree ("seller_org_id","status");--> statement-breakpoint
 CREATE INDEX "complaints_created_idx" ON "complaints" USING btree ("created_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "reviews_receipt_kind_key" ON "reviews" USING btree ("receipt_id","kind");--> statement-breakpoint

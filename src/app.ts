@@ -9,6 +9,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { alertRoutes } from "./features/alerts/routes";
 import { complaintRoutes } from "./features/complaints/routes";
 import { creditRoutes } from "./features/credit/routes";
+import { epcisRoutes } from "./features/epcis/routes";
 import { eventRoutes } from "./features/events/routes";
 import { feedbackRoutes } from "./features/feedback/routes";
 import { healthRoutes } from "./features/health/routes";
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", feedbackRoutes);
   app.route("/", eventRoutes);
   app.route("/", logRoutes);
+  app.route("/", epcisRoutes);
   app.route("/", resolverRoutes);
   app.route("/", pageRoutes);
   app.route("/", alertRoutes);

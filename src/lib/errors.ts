@@ -7,6 +7,7 @@ export const errorStatus = {
   malformed_json: 400,
   invalid_code: 400,
   query_parameter: 400,
+  epcis_validation: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
@@ -15,10 +16,13 @@ export const errorStatus = {
   conflict: 409,
   custody_violation: 409,
   payload_too_large: 413,
+  capture_limit_exceeded: 413,
+  query_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,
   rate_limited: 429,
   internal: 500,
+  not_implemented: 501,
   service_unavailable: 503,
 } as const;
 
@@ -29,6 +33,7 @@ const titles: Record<ErrorCode, string> = {
   malformed_json: "Malformed JSON",
   invalid_code: "Invalid identifier",
   query_parameter: "Invalid query parameter",
+  epcis_validation: "EPCIS document or event invalid",
   unauthorized: "Unauthorized",
   forbidden: "Forbidden",
   not_found: "Not found",
@@ -37,10 +42,13 @@ const titles: Record<ErrorCode, string> = {
   conflict: "Conflict",
   custody_violation: "Custody rule violated",
   payload_too_large: "Payload too large",
+  capture_limit_exceeded: "EPCIS capture limit exceeded",
+  query_too_large: "Query result too large",
   unsupported_media_type: "Unsupported media type",
   validation_failed: "Validation failed",
   rate_limited: "Too many requests",
   internal: "Internal server error",
+  not_implemented: "Not implemented",
   service_unavailable: "Service unavailable",
 };
 

@@ -1,5 +1,6 @@
 // Every table of the service; drizzle-kit generates the migrations from this module.
 export * from "./alerts";
+export * from "./epcis";
 export * from "./feedback";
 export * from "./inspections";
 export * from "./integrity";

@@ -1,0 +1,267 @@
+// `npx tsx scripts/bench-epcis.ts`: EPCIS capture of one 10,000-ObjectEvent document (events/s, and as a
+// multiple of plain multi-row INSERTs of the same rows in the same run) and queries answering 1,000 events
+// (ms), through the HTTP app, on embedded PGlite — and on PostgreSQL too when DATABASE_URL is set (in a
+// scratch database created and dropped on that server). Target for the query: under 100 ms.
+import { eq, sql } from "drizzle-orm";
+import postgres from "postgres";
+import { createApp } from "../src/app";
+import { loadConfig } from "../src/config";
+import { migrate } from "../src/db/migrate";
+import { openPglite } from "../src/db/pglite";
+import { openPostgres } from "../src/db/postgres";
+import { eventSubjects as eventSubjectsTable, events, type Org, orgs } from "../src/db/schema";
+import type { DatabaseHandle } from "../src/db/types";
+import { captureJobsSettled } from "../src/features/epcis/routes";
+import { eventSubjects } from "../src/features/epcis/subjects";
+import { registerOrg } from "../src/features/orgs/service";
+import { eventHashId } from "../src/ledger/event-hash";
+import { systemClock } from "../src/lib/clock";
+import { silentLogger } from "../src/lib/logger";
+import { loadServiceSecrets } from "../src/lib/secrets";
+import { makeUscc } from "../test/factories";
+
+const BASE = "https://bench.zhuisu.test";
+const EVENTS = 10_000;
+const QUERY_RUNS = 30;
+const QUERY_TARGET_MS = 100;
+const CONTEXT = [
+  "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+  { zsb: "https://bench.zhuisu.test/ns#" },
+];
+
+const env = loadConfig(process.env);
+const config = loadConfig({
+  LOG_LEVEL: "silent",
+  PUBLIC_BASE_URL: BASE,
+  SEED_DEMO: "false",
+  HASH_SECRET: "bench-hash-secret-0123456789abcdef0123456789",
+});
+
+/** 10,000 ObjectEvents, each on its own serialised item of one GTIN, a second apart. */
+function document(run: string) {
+  const start = Date.parse("2026-05-01T00:00:00.000Z");
+  const eventList = Array.from({ length: EVENTS }, (_, i) => ({
+    type: "ObjectEvent",
+    eventTime: new Date(start + i * 1000).toISOString(),
+    eventTimeZoneOffset: "+08:00",
+    epcList: [`https://id.gs1.org/01/06901234567892/21/${run}${i}`],
+    action: "OBSERVE",
+    bizStep: "shipping",
+    disposition: "in_transit",
+    readPoint: { id: "https://id.gs1.org/414/6901234000016" },
+    bizTransactionList: [
+      { type: "po", bizTransaction: `urn:epcglobal:cbv:bt:6901234000016:${run}${i}` },
+    ],
+    "zsb:batch": run,
+  }));
+  return {
+    "@context": CONTEXT,
+    type: "EPCISDocument",
+    schemaVersion: "2.0",
+    creationDate: new Date(start).toISOString(),
+    epcisBody: { eventList },
+  };
+}
+
+const ms = (from: number) => performance.now() - from;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function bench(handle: DatabaseHandle) {
+  const app = createApp({
+    db: handle.db,
+    dbKind: handle.kind,
+    ping: handle.ping,
+    config,
+    clock: systemClock,
+    logger: silentLogger,
+    secrets: await loadServiceSecrets(handle.db, config),
+  });
+  const { org, key } = await registerOrg(
+    handle.db,
+    { clock: systemClock, hashSecret: config.HASH_SECRET! },
+    {
+      kind: "enterprise",
+      nameZh: "基准测试企业",
+      uscc: makeUscc(),
+      roles: ["producer"],
+      regionCode: "331003",
+      licences: [],
+    },
+    { roles: ["regulator"] } as unknown as Org,
+  );
+  await handle.db.update(orgs).set({ status: "verified" }).where(eq(orgs.id, org.id));
+  const request = (
+    method: string,
+    path: string,
+    body?: string,
+    headers: Record<string, string> = {},
+  ) =>
+    app.request(`${BASE}${path}`, {
+      method,
+      body,
+      headers: {
+        Authorization: `Bearer ${key.key}`,
+        ...(body ? { "Content-Type": "application/json" } : {}),
+        ...headers,
+      },
+    });
+
+  // Warm up: the JSON Schema compiles on first use; a small capture also warms the database.
+  const warm = document("W");
+  warm.epcisBody.eventList = warm.epcisBody.eventList.slice(0, 50);
+  await request("POST", "/epcis/capture", JSON.stringify(warm));
+  await captureJobsSettled();
+
+  // 1. Capture through the interface: POST, validation, 202, the job to its end.
+  const body = JSON.stringify(document("C"));
+  const t0 = performance.now();
+  const res = await request("POST", "/epcis/capture", body);
+  const accepted = ms(t0);
+  if (res.status !== 202) throw new Error(`capture: ${res.status} ${await res.text()}`);
+  await captureJobsSettled();
+  const captureMs = ms(t0);
+  const job = (await (await request("GET", res.headers.get("Location")!)).json()) as {
+    status: string;
+    capturedCount: number;
+  };
+  if (job.status !== "success" || job.capturedCount !== EVENTS)
+    throw new Error(`capture job: ${JSON.stringify(job)}`);
+
+  // 2. The same rows (events and their subjects) as plain multi-row INSERTs, 1,000 a statement, one transaction.
+  const plain = document("P");
+  const rows = await Promise.all(
+    plain.epcisBody.eventList.map(async (e) => {
+      const hashId = await eventHashId(e, CONTEXT);
+      return {
+        row: {
+          eventId: hashId,
+          hashId,
+          kind: "epcis",
+          eventType: e.type,
+          action: e.action,
+          bizStep: e.bizStep,
+          disposition: e.disposition,
+          eventTime: new Date(e.eventTime),
+          recordTime: systemClock.now(),
+          readPoint: e.readPoint.id,
+          bizLocation: null,
+          actorOrgId: org.id,
+          document: { ...e, eventID: hashId, recordTime: systemClock.now().toISOString() },
+          context: CONTEXT,
+          meta: {},
+        },
+        subjects: eventSubjects(e),
+      };
+    }),
+  );
+  const t1 = performance.now();
+  await handle.db.transaction(async (tx) => {
+    for (let i = 0; i < rows.length; i += 1000) {
+      const chunk = rows.slice(i, i + 1000);
+      const ids = await tx
+        .insert(events)
+        .values(chunk.map((r) => r.row))
+        .returning({ id: events.id });
+      await tx.insert(eventSubjectsTable).values(
+        chunk.flatMap((r, j) =>
+          r.subjects.map((s) => ({
+            eventId: ids[j]!.id,
+            subjectKey: s.key,
+            level: s.level,
+            role: s.role ?? "epc",
+          })),
+        ),
+      );
+    }
+  });
+  const insertMs = ms(t1);
+
+  // Fresh statistics, as autovacuum keeps them on a live database after a bulk load.
+  await handle.db.execute(sql`analyze`);
+
+  // 3. Queries answering 1,000 events (EPCISQueryDocument, default Digital Link format, over HTTP).
+  const queries: [string, string][] = [
+    [
+      "1,000 events by bizStep + eventTime window, ordered",
+      "/epcis/events?perPage=1000&EQ_bizStep=shipping&GE_eventTime=2026-05-01T00:00:00.000Z&LT_eventTime=2026-05-01T02:46:40.000Z&orderBy=eventTime&orderDirection=ASC",
+    ],
+    [
+      "1,000 events by EPC pattern (page 1 of 20)",
+      "/epcis/events?perPage=1000&MATCH_epc=urn:epc:idpat:sgtin:6901234.056789.*",
+    ],
+    ["1,000 events, no filter", "/epcis/events?perPage=1000"],
+  ];
+  const results: Record<string, unknown> = {
+    events: EVENTS,
+    captureMs: Math.round(captureMs),
+    acceptedMs: Math.round(accepted),
+    eventsPerSecond: Math.round(EVENTS / (captureMs / 1000)),
+    plainInsertMs: Math.round(insertMs),
+    plainInsertEventsPerSecond: Math.round(EVENTS / (insertMs / 1000)),
+    ratio: Number((captureMs / insertMs).toFixed(1)),
+  };
+  console.log(
+    `  capture of ${EVENTS} ObjectEvents: ${results.captureMs} ms (202 after ${results.acceptedMs} ms) = ${results.eventsPerSecond} events/s`,
+  );
+  console.log(
+    `  plain multi-row INSERTs of the same rows: ${results.plainInsertMs} ms = ${results.plainInsertEventsPerSecond} events/s; capture takes ${results.ratio}× as long`,
+  );
+  for (const [label, path] of queries) {
+    const times: number[] = [];
+    let count = 0;
+    for (let i = 0; i < QUERY_RUNS + 3; i++) {
+      const t = performance.now();
+      const r = await request("GET", path);
+      const text = await r.text();
+      const elapsed = ms(t);
+      if (r.status !== 200) throw new Error(`${label}: ${r.status} ${text.slice(0, 300)}`);
+      if (i >= 3) times.push(elapsed);
+      count = (
+        JSON.parse(text) as {
+          epcisBody: { queryResults: { resultsBody: { eventList: unknown[] } } };
+        }
+      ).epcisBody.queryResults.resultsBody.eventList.length;
+    }
+    times.sort((a, b) => a - b);
+    const p50 = percentile(times, 50);
+    const p95 = percentile(times, 95);
+    results[label] = { count, p50: Math.round(p50), p95: Math.round(p95) };
+    console.log(
+      `  ${label}: ${count} events, p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms ${p95 < QUERY_TARGET_MS ? "✓" : `✗ (target ${QUERY_TARGET_MS} ms)`}`,
+    );
+  }
+  return results;
+}
+
+async function onPglite() {
+  console.log("PGlite (embedded, in memory)");
+  const handle = await openPglite();
+  await migrate(handle);
+  try {
+    return await bench(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function onPostgres(url: string) {
+  const name = `zs_bench_epcis_${process.pid}`;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  console.log(`PostgreSQL (${target.host}, scratch database ${name})`);
+  const handle = openPostgres(target.toString(), { max: 10 });
+  try {
+    await migrate(handle);
+    return await bench(handle);
+  } finally {
+    await handle.close();
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+await onPglite();
+if (env.DATABASE_URL) await onPostgres(env.DATABASE_URL);

@@ -1,0 +1,267 @@
+// Named queries and webhook subscriptions: signed, at least once, retried, resumed without re-sending what was acknowledged.
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { createTestApp, type TestApp } from "../../../test/app";
+import { makeOrg, type OrgWithKey } from "../../../test/factories";
+import { urnToDigitalLink } from "../../codes/epc-urn";
+import { epcisSubscriptions } from "../../db/schema";
+import { silentLogger } from "../../lib/logger";
+import { captureJobsSettled } from "./routes";
+import { deliverDue, signBody } from "./subscriptions";
+import { capture, documentOf, expectValidEpcis, objectEvent, query } from "./test-helpers";
+
+interface Delivery {
+  body: string;
+  signature: string | undefined;
+}
+
+let t: TestApp;
+let producer: OrgWithKey;
+let other: OrgWithKey;
+let server: Server;
+let dest = "";
+const received: Delivery[] = [];
+/** Statuses the webhook answers with, one per call; 200 once they run out. */
+const answers: number[] = [];
+
+const read = (req: IncomingMessage) =>
+  new Promise<string>((resolve) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => resolve(body));
+  });
+
+beforeAll(async () => {
+  t = await createTestApp();
+  producer = await makeOrg(t, ["producer"]);
+  other = await makeOrg(t, ["logistics"]);
+  server = createServer(async (req, res) => {
+    const body = await read(req);
+    const status = answers.shift() ?? 200;
+    if (status === 200)
+      received.push({ body, signature: req.headers["gs1-signature"] as string | undefined });
+    res.writeHead(status).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  dest = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/hook`;
+});
+afterAll(async () => {
+  await captureJobsSettled();
+  server.close();
+  await t.close();
+});
+beforeEach(() => {
+  received.length = 0;
+  answers.length = 0;
+});
+
+let n = 0;
+const epc = () => `urn:epc:id:sgtin:0614141.107346.W${++n}`;
+const deps = () => ({ db: t.db, clock: t.clock, logger: silentLogger });
+const TOKEN = "a-secret-the-subscriber-chose-0123456789";
+
+async function namedQuery(query: Record<string, unknown>): Promise<string> {
+  const name = `q${++n}`;
+  const res = await t.request("POST", "/epcis/queries", {
+    key: producer.key,
+    json: { name, query },
+  });
+  expect(res.status, await res.clone().text()).toBe(201);
+  expect(res.headers.get("Location")).toBe(`/epcis/queries/${name}`);
+  return name;
+}
+
+async function subscribe(name: string, body: Record<string, unknown> = {}) {
+  const res = await t.request("POST", `/epcis/queries/${name}/subscriptions`, {
+    key: producer.key,
+    json: { dest, signatureToken: TOKEN, stream: true, ...body },
+  });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return {
+    location: res.headers.get("Location")!,
+    body: (await res.json()) as { subscriptionID: string },
+  };
+}
+
+async function captureAndDeliver(events: Record<string, unknown>[]) {
+  const job = await capture(t, producer.key, documentOf(events));
+  expect(job.status).toBe("success");
+  await captureJobsSettled();
+}
+
+const eventsOf = (d: Delivery) =>
+  (
+    JSON.parse(d.body) as {
+      epcisBody: { queryResults: { resultsBody: { eventList: { epcList: string[] }[] } } };
+    }
+  ).epcisBody.queryResults.resultsBody.eventList;
+
+describe("named queries", () => {
+  it("are created, listed, read, run and deleted", async () => {
+    const name = await namedQuery({ EQ_bizStep: ["receiving"], eventType: ["ObjectEvent"] });
+    const mine = epc();
+    await captureAndDeliver([
+      objectEvent([mine], { bizStep: "receiving" }),
+      objectEvent([epc()], { bizStep: "shipping" }),
+    ]);
+    const list = (await (await t.request("GET", "/epcis/queries", { key: other.key })).json()) as {
+      name: string;
+    }[];
+    expect(list.map((q) => q.name)).toContain(name);
+    const got = (await (
+      await t.request("GET", `/epcis/queries/${name}`, { key: other.key })
+    ).json()) as { query: unknown };
+    expect(got.query).toEqual({ EQ_bizStep: ["receiving"], eventType: ["ObjectEvent"] });
+    const run = await query(t, other.key, `/epcis/queries/${name}/events`, {
+      "GS1-EPC-Format": "Never_Translates",
+    });
+    expectValidEpcis(run.body);
+    expect(run.body.epcisBody.queryResults.queryName).toBe(name);
+    expect(run.events.map((e) => (e.epcList as string[])[0])).toContain(mine);
+    expect(run.events.every((e) => e.bizStep === "receiving")).toBe(true);
+
+    expect((await t.request("DELETE", `/epcis/queries/${name}`, { key: other.key })).status).toBe(
+      403,
+    );
+    expect(
+      (await t.request("DELETE", `/epcis/queries/${name}`, { key: producer.key })).status,
+    ).toBe(204);
+    expect((await t.request("GET", `/epcis/queries/${name}`, { key: producer.key })).status).toBe(
+      404,
+    );
+  });
+
+  it("refuse a duplicate name (409), an invalid definition (400) and an unsupported parameter (501)", async () => {
+    const name = await namedQuery({ EQ_action: ["ADD"] });
+    const dup = await t.request("POST", "/epcis/queries", {
+      key: producer.key,
+      json: { name, query: {} },
+    });
+    expect(dup.status).toBe(409);
+    const bad = await t.request("POST", "/epcis/queries", {
+      key: producer.key,
+      json: { name: "bad1", query: { EQ_action: ["MOVE"] } },
+    });
+    expect(bad.status).toBe(400);
+    const unknown = await t.request("POST", "/epcis/queries", {
+      key: producer.key,
+      json: { name: "bad2", query: { whatever: 1 } },
+    });
+    expect(unknown.status).toBe(400);
+    const unsupported = await t.request("POST", "/epcis/queries", {
+      key: producer.key,
+      json: { name: "bad3", query: { EQ_quantity: [5] } },
+    });
+    expect(unsupported.status).toBe(501);
+  });
+});
+
+describe("webhook subscriptions", () => {
+  it("deliver new matching events, signed, as an EPCISQueryDocument naming the subscription", async () => {
+    const name = await namedQuery({ EQ_bizStep: ["accepting"] });
+    const { location, body } = await subscribe(name);
+    expect(location).toBe(`/epcis/queries/${name}/subscriptions/${body.subscriptionID}`);
+    const mine = epc();
+    await captureAndDeliver([
+      objectEvent([mine], { bizStep: "accepting" }),
+      objectEvent([epc()], { bizStep: "shipping" }),
+    ]);
+    await vi.waitFor(() => expect(received).toHaveLength(1));
+    const [delivery] = received;
+    expect(delivery!.signature).toBe(await signBody(TOKEN, delivery!.body));
+    const doc = JSON.parse(delivery!.body);
+    expectValidEpcis(doc);
+    expect(doc.epcisBody.queryResults).toMatchObject({
+      queryName: name,
+      subscriptionID: body.subscriptionID,
+    });
+    // Delivered as GS1 Digital Links, the default format.
+    expect(eventsOf(delivery!).map((e) => e.epcList[0])).toEqual([urnToDigitalLink(mine)]);
+    await vi.waitFor(async () => {
+      const state = (await (await t.request("GET", location, { key: producer.key })).json()) as {
+        lastNotifiedAt?: string;
+      };
+      expect(state.lastNotifiedAt).toBe(t.clock.now().toISOString());
+    });
+  });
+
+  it("retry an unacknowledged batch with backoff (at least once), then move on", async () => {
+    const name = await namedQuery({ EQ_bizStep: ["arriving"] });
+    const { body } = await subscribe(name);
+    answers.push(500);
+    await captureAndDeliver([objectEvent([epc()], { bizStep: "arriving" })]);
+    await vi.waitFor(async () => {
+      const [failed] = await t.db
+        .select()
+        .from(epcisSubscriptions)
+        .where(eq(epcisSubscriptions.id, body.subscriptionID));
+      expect(failed).toMatchObject({
+        failures: 1,
+        cursor: 0,
+        lastError: "the subscriber answered 500",
+      });
+    });
+    expect(received).toHaveLength(0);
+    // Not due before its backoff has passed.
+    expect(await deliverDue(deps())).toBe(0);
+    t.clock.advance(3_000);
+    // Due now: delivered by this call, or by the process's dispatcher if it got there first.
+    await deliverDue(deps());
+    await vi.waitFor(() => expect(received).toHaveLength(1));
+    await vi.waitFor(async () => {
+      const [ok] = await t.db
+        .select()
+        .from(epcisSubscriptions)
+        .where(eq(epcisSubscriptions.id, body.subscriptionID));
+      expect(ok).toMatchObject({ failures: 0, nextAttemptAt: null });
+      expect(ok!.cursor).toBeGreaterThan(0);
+    });
+  });
+
+  it("resume after a restart without re-sending what was acknowledged", async () => {
+    const name = await namedQuery({ EQ_bizStep: ["departing"] });
+    await subscribe(name);
+    await captureAndDeliver([objectEvent([epc()], { bizStep: "departing" })]);
+    await vi.waitFor(() => expect(received).toHaveLength(1));
+    // A new process: a new app on the same database, its own dispatcher.
+    const restarted = await createTestApp({ handle: t.handle, clock: t.clock });
+    expect(await deliverDue({ db: restarted.db, clock: t.clock, logger: silentLogger })).toBe(0);
+    await captureAndDeliver([objectEvent([epc()], { bizStep: "departing" })]);
+    await vi.waitFor(() => expect(received).toHaveLength(2));
+    expect(eventsOf(received[1]!)).toHaveLength(1);
+  });
+
+  it("leave out events recorded before initialRecordTime, and end with the query", async () => {
+    await captureAndDeliver([objectEvent([epc()], { bizStep: "loading" })]);
+    const name = await namedQuery({ EQ_bizStep: ["loading"] });
+    const { location } = await subscribe(name, {
+      initialRecordTime: new Date(t.clock.now().getTime() + 1).toISOString(),
+    });
+    expect(await deliverDue(deps())).toBe(0);
+    expect(
+      (await t.request("GET", `/epcis/queries/${name}/subscriptions`, { key: producer.key }))
+        .status,
+    ).toBe(200);
+    expect((await t.request("DELETE", location, { key: other.key })).status).toBe(404);
+    expect(
+      (await t.request("DELETE", `/epcis/queries/${name}`, { key: producer.key })).status,
+    ).toBe(204);
+    expect((await t.request("GET", location, { key: producer.key })).status).toBe(404);
+  });
+
+  it("refuse a schedule (501) and a subscription without stream (400)", async () => {
+    const name = await namedQuery({ EQ_bizStep: ["picking"] });
+    const scheduled = await t.request("POST", `/epcis/queries/${name}/subscriptions`, {
+      key: producer.key,
+      json: { dest, schedule: { hour: "1", minute: "5" } },
+    });
+    expect(scheduled.status).toBe(501);
+    const bare = await t.request("POST", `/epcis/queries/${name}/subscriptions`, {
+      key: producer.key,
+      json: { dest },
+    });
+    expect(bare.status).toBe(400);
+  });
+});

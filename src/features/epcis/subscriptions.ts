@@ -1,0 +1,267 @@
+// Named queries and their webhook subscriptions: at-least-once delivery in arrival order, signed, resumable.
+import { and, asc, eq, gt, gte, isNull, lte, or } from "drizzle-orm";
+import {
+  type EpcisQuery,
+  type EpcisSubscription,
+  epcisQueries,
+  epcisSubscriptions,
+  events,
+} from "../../db/schema";
+import type { Database } from "../../db/types";
+import type { Clock } from "../../lib/clock";
+import { AppError } from "../../lib/errors";
+import type { Logger } from "../../lib/logger";
+import { type EpcFormat, queryDocument } from "./format";
+import { paramsFromJson, parseQuery } from "./query";
+import { validateQueryDefinition } from "./validate";
+
+/** Events per webhook call: the standard asks for "manageable batches" (no pagination on a POST). */
+export const DELIVERY_BATCH = 500;
+const MAX_BACKOFF_MS = 3_600_000;
+const DELIVERY_TIMEOUT_MS = 10_000;
+
+export interface DeliveryDeps {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  fetch?: typeof fetch;
+}
+
+/** Checks a named query's definition: the standard's query schema, then the parameters this repository answers. */
+export function checkQueryDefinition(query: Record<string, unknown>): void {
+  const errors = validateQueryDefinition(query);
+  if (errors.length > 0) {
+    throw new AppError(
+      "query_parameter",
+      `the query is not valid: ${errors[0]!.path}: ${errors[0]!.message}`,
+      {
+        epcisException: "epcisException:QueryValidationException",
+        errors,
+      },
+    );
+  }
+  parseQuery(paramsFromJson(query));
+}
+
+export async function createNamedQuery(
+  db: Database,
+  now: Date,
+  input: { name: string; query: Record<string, unknown> },
+  ownerOrgId: string,
+): Promise<EpcisQuery> {
+  checkQueryDefinition(input.query);
+  const [row] = await db
+    .insert(epcisQueries)
+    .values({ name: input.name, query: input.query, ownerOrgId, createdAt: now })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) {
+    throw new AppError("conflict", `a query named ${input.name} already exists`, {
+      epcisException: "epcisException:ResourceAlreadyExistsException",
+    });
+  }
+  return row;
+}
+
+export async function namedQuery(db: Database, name: string): Promise<EpcisQuery> {
+  const [row] = await db.select().from(epcisQueries).where(eq(epcisQueries.name, name));
+  if (!row) {
+    throw new AppError("not_found", `no query is named ${name}`, {
+      epcisException: "epcisException:NoSuchNameException",
+    });
+  }
+  return row;
+}
+
+/** HMAC-SHA256 of the body under the subscriber's signatureToken, as `sha256=<hex>` (GS1-Signature). */
+export async function signBody(token: string, body: string): Promise<string> {
+  const encoder = new TextEncoder();
+  const key = await crypto.subtle.importKey(
+    "raw",
+    encoder.encode(token),
+    { name: "HMAC", hash: "SHA-256" },
+    false,
+    ["sign"],
+  );
+  const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(body)));
+  return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+// One delivery per subscription at a time within a process; the cursor update guards across processes.
+const delivering = new Set<string>();
+
+/**
+ * Sends a subscription its events after its cursor, batch by batch, until none are left or the
+ * subscriber fails to acknowledge (2xx). The cursor moves only on acknowledgement, so a batch
+ * that was not acknowledged, or was interrupted by a restart, is sent again.
+ */
+export async function deliver(deps: DeliveryDeps, due: EpcisSubscription): Promise<number> {
+  if (delivering.has(due.id)) return 0;
+  delivering.add(due.id);
+  try {
+    // Read afresh: another delivery may have moved the cursor since `due` was read.
+    const [fresh] = await deps.db
+      .select()
+      .from(epcisSubscriptions)
+      .where(eq(epcisSubscriptions.id, due.id));
+    if (!fresh || (fresh.nextAttemptAt && fresh.nextAttemptAt > deps.clock.now())) return 0;
+    let subscription = fresh;
+    const query = await namedQuery(deps.db, subscription.queryName);
+    const parsed = parseQuery(paramsFromJson(query.query));
+    let cursor = subscription.cursor;
+    let sent = 0;
+    for (let round = 0; round < 100; round++) {
+      const rows = await deps.db
+        .select({ id: events.id, document: events.document, context: events.context })
+        .from(events)
+        .where(
+          and(
+            parsed.where,
+            gt(events.id, cursor),
+            gte(events.recordTime, subscription.initialRecordTime),
+          ),
+        )
+        .orderBy(asc(events.id))
+        .limit(DELIVERY_BATCH);
+      if (rows.length === 0) break;
+      const body = JSON.stringify(
+        queryDocument(rows, {
+          format: subscription.epcFormat as EpcFormat,
+          now: deps.clock.now(),
+          queryName: subscription.queryName,
+          subscriptionID: subscription.id,
+        }),
+      );
+      const headers: Record<string, string> = {
+        "Content-Type": "application/json",
+        "GS1-EPCIS-Version": "2.0.0",
+      };
+      if (subscription.signatureToken)
+        headers["GS1-Signature"] = await signBody(subscription.signatureToken, body);
+      let failure: string | null = null;
+      try {
+        const response = await (deps.fetch ?? fetch)(subscription.dest, {
+          method: "POST",
+          headers,
+          body,
+          signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+        });
+        if (!response.ok) failure = `the subscriber answered ${response.status}`;
+        await response.body?.cancel();
+      } catch (error) {
+        failure = `the subscriber could not be reached: ${(error as Error).message}`;
+      }
+      const now = deps.clock.now();
+      if (failure) {
+        const failures = subscription.failures + 1;
+        await deps.db
+          .update(epcisSubscriptions)
+          .set({
+            failures,
+            lastError: failure,
+            nextAttemptAt: new Date(now.getTime() + Math.min(1000 * 2 ** failures, MAX_BACKOFF_MS)),
+          })
+          .where(eq(epcisSubscriptions.id, subscription.id));
+        deps.logger.warn("epcis subscription delivery failed", {
+          subscriptionId: subscription.id,
+          failure,
+        });
+        return sent;
+      }
+      const last = rows[rows.length - 1]!.id;
+      await deps.db
+        .update(epcisSubscriptions)
+        .set({
+          cursor: last,
+          lastNotifiedAt: now,
+          failures: 0,
+          nextAttemptAt: null,
+          lastError: null,
+        })
+        .where(
+          and(eq(epcisSubscriptions.id, subscription.id), eq(epcisSubscriptions.cursor, cursor)),
+        );
+      subscription = { ...subscription, cursor: last, failures: 0 };
+      cursor = last;
+      sent += rows.length;
+    }
+    return sent;
+  } finally {
+    delivering.delete(due.id);
+  }
+}
+
+/** Delivers every subscription that is due (never failed, or past its backoff). */
+export async function deliverDue(deps: DeliveryDeps): Promise<number> {
+  const due = await deps.db
+    .select()
+    .from(epcisSubscriptions)
+    .where(
+      or(
+        isNull(epcisSubscriptions.nextAttemptAt),
+        lte(epcisSubscriptions.nextAttemptAt, deps.clock.now()),
+      ),
+    );
+  let sent = 0;
+  for (const subscription of due) {
+    try {
+      sent += await deliver(deps, subscription);
+    } catch (error) {
+      deps.logger.warn("epcis subscription delivery error", {
+        subscriptionId: subscription.id,
+        error: String(error),
+      });
+    }
+  }
+  return sent;
+}
+
+const dispatchers = new WeakMap<Database, ReturnType<typeof setInterval>>();
+
+/**
+ * Delivers due subscriptions every `intervalMs` in this process (retries and events recorded by
+ * the lifecycle API). Started on first use of the EPCIS interface; stops itself when the database
+ * goes away, and starts again on the next use.
+ */
+export function ensureDispatcher(deps: DeliveryDeps, intervalMs = 5_000): void {
+  if (dispatchers.has(deps.db)) return;
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    deliverDue(deps)
+      .catch((error) => {
+        deps.logger.warn("epcis dispatcher stopped", { error: String(error) });
+        clearInterval(timer);
+        dispatchers.delete(deps.db);
+      })
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  (timer as { unref?: () => void }).unref?.();
+  dispatchers.set(deps.db, timer);
+}
+
+/** Starts delivering now, in the background (after a capture). */
+export function kickDeliveries(deps: DeliveryDeps): Promise<void> {
+  return deliverDue(deps).then(
+    () => undefined,
+    (error) => deps.logger.warn("epcis deliveries failed", { error: String(error) }),
+  );
+}
+
+export function subscriptionView(s: EpcisSubscription) {
+  return {
+    subscriptionID: s.id,
+    queryName: s.queryName,
+    dest: s.dest,
+    stream: true as const,
+    createdAt: s.createdAt.toISOString(),
+    initialRecordTime: s.initialRecordTime.toISOString(),
+    minRecordTime: s.initialRecordTime.toISOString(),
+    ...(s.lastNotifiedAt ? { lastNotifiedAt: s.lastNotifiedAt.toISOString() } : {}),
+    epcFormat: s.epcFormat,
+    failures: s.failures,
+  };
+}
