@@ -132,9 +132,11 @@ CREATE TABLE "recalls" (
 	"initiated_by_org_id" text NOT NULL,
 	"status" text DEFAULT 'open' NOT NULL,
 	"closed_reason" text,
+	"close_outcome" text,
 	"closed_by_org_id" text,
 	"closed_at" timestamp with time zone,
 	"event_id" bigint,
+	"closed_event_id" bigint,
 	"created_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
@@ -379,6 +381,7 @@ ALTER TABLE "recalls" ADD CONSTRAINT "recalls_gtin_products_gtin_fk" FOREIGN KEY
 ALTER TABLE "recalls" ADD CONSTRAINT "recalls_initiated_by_org_id_orgs_id_fk" FOREIGN KEY ("initiated_by_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "recalls" ADD CONSTRAINT "recalls_closed_by_org_id_orgs_id_fk" FOREIGN KEY ("closed_by_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "recalls" ADD CONSTRAINT "recalls_event_id_events_id_fk" FOREIGN KEY ("event_id") REFERENCES "public"."events"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "recalls" ADD CONSTRAINT "recalls_closed_event_id_events_id_fk" FOREIGN KEY ("closed_event_id") REFERENCES "public"."events"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "integrity_settings" ADD CONSTRAINT "integrity_settings_updated_by_org_id_orgs_id_fk" FOREIGN KEY ("updated_by_org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "list_repairs" ADD CONSTRAINT "list_repairs_entry_id_list_entries_id_fk" FOREIGN KEY ("entry_id") REFERENCES "public"."list_entries"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "list_repairs" ADD CONSTRAINT "list_repairs_org_id_orgs_id_fk" FOREIGN KEY ("org_id") REFERENCES "public"."orgs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint

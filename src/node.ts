@@ -9,8 +9,11 @@ import { type Config, ConfigError, loadConfig, logOrigin, publicBaseUrl } from "
 import { migrate } from "./db/migrate";
 import { openPglite } from "./db/pglite";
 import { openPostgres } from "./db/postgres";
+import { orgs } from "./db/schema";
 import type { DatabaseHandle } from "./db/types";
+import { describeDemo, seedDemo } from "./demo";
 import { runPeriodicRules } from "./features/alerts/periodic";
+import { ensureDispatcher } from "./features/epcis/subscriptions";
 import { ensureBootstrapRegulator } from "./features/orgs/bootstrap";
 import { checkpoint } from "./ledger/log";
 import { systemClock } from "./lib/clock";
@@ -21,6 +24,10 @@ import { loadAsset } from "./node-assets";
 
 /** How often the window-based alert rules run; their windows are hours, so minutes are fine. */
 const PERIODIC_RULES_MS = 5 * 60_000;
+
+async function isEmpty(handle: DatabaseHandle): Promise<boolean> {
+  return (await handle.db.select({ id: orgs.id }).from(orgs).limit(1)).length === 0;
+}
 
 function fail(line: string): never {
   process.stderr.write(`zhuisu: ${line}\n`);
@@ -58,10 +65,18 @@ async function main(): Promise<void> {
 
   let opened: { handle: DatabaseHandle; fresh: boolean };
   let secrets: ServiceSecrets;
+  let demoText: string | null = null;
   try {
     opened = await openDatabase(config);
     await migrate(opened.handle);
     secrets = await loadServiceSecrets(opened.handle.db, config);
+    // The demo goes only into an embedded database that holds nothing yet, never into a server.
+    if (opened.handle.kind === "pglite" && config.SEED_DEMO && (await isEmpty(opened.handle))) {
+      process.stdout.write(
+        "zhuisu: new embedded database; seeding the demo data (a few seconds)…\n",
+      );
+      demoText = describeDemo(await seedDemo(opened.handle, config, secrets), config.DATA_DIR);
+    }
     if (config.BOOTSTRAP_REGULATOR_KEY) {
       const created = await ensureBootstrapRegulator(
         opened.handle.db,
@@ -87,6 +102,9 @@ async function main(): Promise<void> {
     loadAsset,
   });
 
+  // Webhook subscriptions resume from their acknowledged position as soon as the process starts.
+  ensureDispatcher({ db: handle.db, clock: systemClock, logger });
+
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   server.on("error", (error) => fail(describeStartupError(error, { port: config.PORT })));
   server.on("listening", () => {
@@ -99,6 +117,7 @@ async function main(): Promise<void> {
         `  API docs:   ${base}/docs`,
         `  OpenAPI:    ${base}/openapi.json`,
         `  health:     ${base}/healthz  ${base}/readyz`,
+        ...(demoText ? [demoText] : []),
         "",
       ].join("\n"),
     );

@@ -84,9 +84,12 @@ export const recalls = pgTable(
       .references(() => orgs.id),
     status: text().$type<"open" | "closed">().notNull().default("open"),
     closedReason: text(),
+    /** completed: the units stay recalled; withdrawn: the recall was a mistake and is lifted. */
+    closeOutcome: text().$type<"completed" | "withdrawn">(),
     closedByOrgId: text().references(() => orgs.id),
     closedAt: ts(),
     eventId: bigint({ mode: "number" }).references(() => events.id),
+    closedEventId: bigint({ mode: "number" }).references(() => events.id),
     createdAt: ts().notNull(),
   },
   (t) => [index("recalls_gtin_idx").on(t.gtin, t.status)],

@@ -1,0 +1,445 @@
+// `npm run bench [-- --items 100000]`: loads the large demo set, then measures each hot path beside a
+// baseline taken in the same run on the same database, and writes JSON results plus a table.
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { serve } from "@hono/node-server";
+import { sql } from "drizzle-orm";
+import { Hono } from "hono";
+import { createApp } from "../src/app";
+import { loadConfig } from "../src/config";
+import { migrate } from "../src/db/migrate";
+import { openPglite } from "../src/db/pglite";
+import { openPostgres } from "../src/db/postgres";
+import { rowsOf } from "../src/db/rows";
+import { orgs } from "../src/db/schema";
+import type { DatabaseHandle } from "../src/db/types";
+import { seedDemo } from "../src/demo";
+import { renderLabelSheet, renderLabelSvg } from "../src/features/labels/render";
+import { systemClock } from "../src/lib/clock";
+import { silentLogger } from "../src/lib/logger";
+import { loadServiceSecrets } from "../src/lib/secrets";
+
+const { values } = parseArgs({
+  options: {
+    items: { type: "string", default: "100000" },
+    out: { type: "string" },
+    seconds: { type: "string", default: "8" },
+  },
+});
+const ITEMS = Number(values.items);
+const SECONDS = Number(values.seconds);
+
+interface Row {
+  name: string;
+  value: number;
+  unit: string;
+  baseline?: number;
+  ratio?: number;
+  target?: string;
+  p50?: number;
+  p99?: number;
+}
+const results: Row[] = [];
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** `clients` loops calling `once` until `seconds` pass; returns requests/s and latency percentiles (ms). */
+async function load(clients: number, seconds: number, once: (i: number) => Promise<void>) {
+  const latencies: number[] = [];
+  const until = performance.now() + seconds * 1000;
+  let n = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (performance.now() < until) {
+        const i = n++;
+        const t0 = performance.now();
+        await once(i);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    perSecond: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+  };
+}
+
+async function repeat(times: number, once: () => Promise<void>) {
+  const latencies: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const t0 = performance.now();
+    await once();
+    latencies.push(performance.now() - t0);
+  }
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function open(): Promise<{ handle: DatabaseHandle; dataDir: string }> {
+  const config = loadConfig(process.env);
+  if (config.DATABASE_URL)
+    return { handle: openPostgres(config.DATABASE_URL, { max: 20 }), dataDir: config.DATA_DIR };
+  const dataDir = await mkdtemp(join(tmpdir(), "zhuisu-bench-"));
+  return { handle: await openPglite(dataDir), dataDir };
+}
+
+async function main() {
+  const { handle, dataDir } = await open();
+  await migrate(handle);
+  if ((await handle.db.select({ id: orgs.id }).from(orgs).limit(1)).length > 0) {
+    throw new Error(
+      "the benchmark needs an empty database (DATABASE_URL pointing at a new database)",
+    );
+  }
+  const config = loadConfig({
+    ...process.env,
+    DATA_DIR: dataDir,
+    LOG_LEVEL: "silent",
+    PUBLIC_BASE_URL: "http://127.0.0.1",
+  });
+  const secrets = await loadServiceSecrets(handle.db, config);
+  log(`seeding ${ITEMS.toLocaleString()} items on ${handle.kind}…`);
+  const seedStart = performance.now();
+  const demo = await seedDemo(handle, config, secrets, {
+    scale: "large",
+    items: ITEMS,
+    onProgress: (done, total, what) =>
+      process.stderr.write(
+        `\r  ${done.toLocaleString()} / ${total.toLocaleString()} ${what}      `,
+      ),
+  });
+  const seedSeconds = (performance.now() - seedStart) / 1000;
+  const events = Number(
+    rowsOf<{ n: string }>(await handle.db.execute(sql`select count(*) as n from events`))[0]!.n,
+  );
+  log(`\n  ${events.toLocaleString()} events in ${seedSeconds.toFixed(0)} s`);
+  results.push({
+    name: "large set: events loaded",
+    value: events / seedSeconds,
+    unit: "events/s",
+    target: `${events.toLocaleString()} events, ${seedSeconds.toFixed(0)} s`,
+  });
+  results.push({
+    name: "memory after loading",
+    value: process.memoryUsage().rss / 2 ** 20,
+    unit: "MiB RSS",
+    target: "< 300",
+  });
+
+  const app = createApp({
+    db: handle.db,
+    dbKind: handle.kind,
+    ping: handle.ping,
+    config,
+    clock: systemClock,
+    logger: silentLogger,
+    secrets,
+  });
+  const hello = new Hono().get("/__hello", (c) => c.text("hello"));
+  const server = serve({
+    fetch: (req) => (new URL(req.url).pathname === "/__hello" ? hello.fetch(req) : app.fetch(req)),
+    port: 0,
+    hostname: "127.0.0.1",
+  });
+  await new Promise((r) => server.once("listening", r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const call = (path: string, init: RequestInit = {}) =>
+    fetch(`${base}${path}`, init).then(async (r) => {
+      await r.arrayBuffer();
+      if (r.status >= 500) throw new Error(`${path}: ${r.status}`);
+      return r;
+    });
+
+  // Appends: single sale events from 16 clients, against single-row INSERT commits from 16 clients.
+  // The baseline table is the events table's twin (same columns and indexes), so the ratio shows
+  // what the ledger adds: rules, locks, hashing, subjects, receipts.
+  await handle.db.execute(
+    sql`create table if not exists bench_rows (like events including defaults including indexes)`,
+  );
+  const document = JSON.stringify({
+    type: "ObjectEvent",
+    action: "OBSERVE",
+    bizStep: "retail_selling",
+    epcList: ["https://id.gs1.org/01/06970000000017/21/abcdefghijkl"],
+    filler: "x".repeat(600),
+  });
+  const baselineRow = (
+    i: string,
+  ) => sql`insert into bench_rows (event_id, hash_id, kind, event_type, event_time, record_time, document)
+    values (${`b:${i}`}, ${`h:${i}`}, 'sale', 'ObjectEvent', now(), now(), ${document}::jsonb)`;
+  const baselineInsert = await load(16, SECONDS / 2, async (i) => {
+    await handle.db.execute(baselineRow(`a${i}`));
+  });
+  const producer = demo.keys.producer!;
+  const gtin = demo.samples.product!.split("/")[2]!;
+  await call(`/v1/products/${gtin}/lots`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${producer}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ lot: "BENCH10K", productionDate: "2026-11-01", quantity: 10000 }),
+  });
+  const commissioned = (await (
+    await fetch(`${base}/v1/products/${gtin}/lots/BENCH10K/items`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${producer}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ count: 10000 }),
+    })
+  ).json()) as { count: number };
+  const serials = rowsOf<{ serial: string }>(
+    await handle.db.execute(
+      sql`select i.serial from items i join lots l on l.id = i.lot_id where l.lot = 'BENCH10K' order by i.id`,
+    ),
+  ).map((r) => r.serial);
+  log(`appends (${commissioned.count} bench items)…`);
+  const seller = demo.keys.seller!;
+  const appends = await load(16, SECONDS, async (i) => {
+    const serial = serials[i % serials.length]!;
+    await call("/v1/events", {
+      method: "POST",
+      headers: { Authorization: `Bearer ${seller}`, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        kind: "sale",
+        items: [`/01/${gtin}/21/${serial}`],
+        orderNumber: `B-${i}`,
+      }),
+    });
+  });
+  results.push({
+    name: "lifecycle appends, 16 clients",
+    value: appends.perSecond,
+    unit: "events/s",
+    baseline: baselineInsert.perSecond,
+    ratio: appends.perSecond / baselineInsert.perSecond,
+    target: "≥ 0.5",
+    p50: appends.p50,
+    p99: appends.p99,
+  });
+
+  // EPCIS capture of a 10,000-event document against multi-row INSERTs of the same rows.
+  log("EPCIS capture…");
+  const captureEvents = Array.from({ length: 10_000 }, (_, i) => ({
+    type: "ObjectEvent",
+    eventTime: new Date(Date.UTC(2026, 10, 1) + i * 1000).toISOString(),
+    eventTimeZoneOffset: "+08:00",
+    action: "OBSERVE",
+    epcList: [`urn:epc:id:sgtin:6970000.000101.B${i}`],
+    bizStep: "receiving",
+    disposition: "in_progress",
+    readPoint: { id: "urn:epc:id:sgln:6970000.00001.0" },
+  }));
+  const doc = {
+    "@context": ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"],
+    type: "EPCISDocument",
+    schemaVersion: "2.0",
+    creationDate: new Date().toISOString(),
+    epcisBody: { eventList: captureEvents },
+  };
+  const rowsJson = captureEvents.map((e) => JSON.stringify(e));
+  const multiStart = performance.now();
+  for (let i = 0; i < rowsJson.length; i += 1000) {
+    const chunk = rowsJson.slice(i, i + 1000);
+    await handle.db.execute(sql`insert into bench_rows (event_id, hash_id, kind, event_type, event_time, record_time, document)
+      select 'm:' || ${i} || ':' || ordinality, 'mh:' || ${i} || ':' || ordinality, 'epcis', 'ObjectEvent', now(), now(), value
+      from jsonb_array_elements(${`[${chunk.join(",")}]`}::jsonb) with ordinality`);
+  }
+  const multiPerSecond = rowsJson.length / ((performance.now() - multiStart) / 1000);
+  const captureStart = performance.now();
+  const accepted = await fetch(`${base}/epcis/capture`, {
+    method: "POST",
+    headers: {
+      Authorization: `Bearer ${demo.keys.logistics}`,
+      "Content-Type": "application/ld+json",
+    },
+    body: JSON.stringify(doc),
+  });
+  const location = accepted.headers.get("location");
+  if (accepted.status !== 202 || !location)
+    throw new Error(`capture answered ${accepted.status}: ${await accepted.text()}`);
+  for (;;) {
+    const job = (await (
+      await fetch(`${base}${location}`, {
+        headers: { Authorization: `Bearer ${demo.keys.logistics}` },
+      })
+    ).json()) as { running?: boolean; success?: boolean; status?: string };
+    if (job.running === false || job.status === "success" || job.status === "failure") break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const capturePerSecond = captureEvents.length / ((performance.now() - captureStart) / 1000);
+  results.push({
+    name: "EPCIS capture, 10,000-event document",
+    value: capturePerSecond,
+    unit: "events/s",
+    baseline: multiPerSecond,
+    ratio: capturePerSecond / multiPerSecond,
+    target: "≥ 0.5",
+  });
+
+  // Scan page and resolver JSON for random items of the large set, 32 clients, against hello-world.
+  const sample = rowsOf<{ gtin: string; serial: string }>(
+    await handle.db.execute(
+      sql`select gtin, serial from items where gtin like '06971%' order by random() limit 2000`,
+    ),
+  );
+  log("scan load…");
+  const helloLoad = await load(32, SECONDS, async () => {
+    await call("/__hello");
+  });
+  const page = await load(32, SECONDS, async (i) => {
+    const it = sample[i % sample.length]!;
+    await call(`/01/${it.gtin}/21/${it.serial}`, {
+      headers: {
+        Accept: "text/html",
+        "X-Forwarded-For": `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+      },
+    });
+  });
+  const json = await load(32, SECONDS, async (i) => {
+    const it = sample[(i * 7) % sample.length]!;
+    await call(`/01/${it.gtin}/21/${it.serial}`, {
+      headers: {
+        Accept: "application/json",
+        "X-Forwarded-For": `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+      },
+    });
+  });
+  results.push({
+    name: "hello-world route, 32 clients",
+    value: helloLoad.perSecond,
+    unit: "req/s",
+    p50: helloLoad.p50,
+    p99: helloLoad.p99,
+  });
+  results.push({
+    name: "scan page (HTML), 32 clients",
+    value: page.perSecond,
+    unit: "req/s",
+    baseline: helloLoad.perSecond,
+    ratio: page.perSecond / helloLoad.perSecond,
+    target: "≥ 0.3, p99 < 20 ms",
+    p50: page.p50,
+    p99: page.p99,
+  });
+  results.push({
+    name: "resolver JSON, 32 clients",
+    value: json.perSecond,
+    unit: "req/s",
+    baseline: helloLoad.perSecond,
+    ratio: json.perSecond / helloLoad.perSecond,
+    target: "≥ 0.3, p99 < 20 ms",
+    p50: json.p50,
+    p99: json.p99,
+  });
+  results.push({
+    name: "memory after scan load",
+    value: process.memoryUsage().rss / 2 ** 20,
+    unit: "MiB RSS",
+    target: "< 300",
+  });
+
+  // Traces and an EPCIS query of 1,000 events; the log is brought up to date first, as the
+  // server's checkpoint timer does every few seconds.
+  log("traces and queries…");
+  await call("/v1/log/checkpoint");
+  const backward = await repeat(100, async () => {
+    const it = sample[Math.floor(Math.random() * sample.length)]!;
+    await call(`/v1/trace/01/${it.gtin}/21/${it.serial}`);
+  });
+  results.push({
+    name: "backward trace of an item",
+    value: backward.p99,
+    unit: "ms p99",
+    target: "< 20",
+    ...backward,
+  });
+  const forward = await repeat(20, async () => {
+    await call(`/v1/trace/01/${gtin}/10/BENCH10K`);
+  });
+  results.push({
+    name: "forward trace of a 10,000-unit lot",
+    value: forward.p99,
+    unit: "ms p99",
+    target: "< 300",
+    ...forward,
+  });
+  const query = await repeat(20, async () => {
+    await call("/epcis/events?perPage=1000&EQ_bizStep=receiving", {
+      headers: { Authorization: `Bearer ${demo.keys.inspector}` },
+    });
+  });
+  results.push({
+    name: "EPCIS query of 1,000 events",
+    value: query.p99,
+    unit: "ms p99",
+    target: "< 100",
+    ...query,
+  });
+
+  // Labels.
+  log("labels…");
+  let svgs = 0;
+  const svgStart = performance.now();
+  while (performance.now() - svgStart < 2000) {
+    renderLabelSvg({
+      symbology: "qr",
+      data: `https://zhuisu.example/01/${gtin}/21/${serials[svgs % serials.length]}`,
+    });
+    svgs++;
+  }
+  results.push({
+    name: "QR label SVGs",
+    value: svgs / ((performance.now() - svgStart) / 1000),
+    unit: "labels/s",
+  });
+  const sheetStart = performance.now();
+  await renderLabelSheet({
+    labels: serials.slice(0, 10_000).map((s) => ({
+      uri: `https://zhuisu.example/01/${gtin}/21/${s}`,
+      elementString: `(01)${gtin}(21)${s}`,
+      title: "黄岩蜜橘",
+    })),
+    perRow: 3,
+    labelWidthMm: 63.5,
+    labelHeightMm: 38.1,
+    symbology: "qr",
+  });
+  results.push({
+    name: "10,000-label sheet",
+    value: (performance.now() - sheetStart) / 1000,
+    unit: "s",
+  });
+
+  server.close();
+  await handle.close();
+  const out = resolve(
+    values.out ??
+      `bench-results/${handle.kind}-${new Date().toISOString().slice(0, 19).replace(/:/g, "")}.json`,
+  );
+  await mkdir(resolve(out, ".."), { recursive: true });
+  await writeFile(
+    out,
+    `${JSON.stringify({ database: handle.kind, items: ITEMS, events, node: process.version, results }, null, 2)}\n`,
+  );
+  const fmt = (n: number | undefined, digits = 1) =>
+    n === undefined || Number.isNaN(n) ? "" : n.toFixed(digits);
+  console.log(
+    `\n${"measure".padEnd(40)} ${"value".padStart(10)} ${"unit".padEnd(10)} ${"baseline".padStart(10)} ${"ratio".padStart(6)} ${"p50".padStart(7)} ${"p99".padStart(7)}  target`,
+  );
+  for (const r of results) {
+    console.log(
+      `${r.name.padEnd(40)} ${fmt(r.value).padStart(10)} ${r.unit.padEnd(10)} ${fmt(r.baseline).padStart(10)} ${fmt(r.ratio, 2).padStart(6)} ${fmt(r.p50).padStart(7)} ${fmt(r.p99).padStart(7)}  ${r.target ?? ""}`,
+    );
+  }
+  console.log(`\nresults written to ${out}`);
+}
+
+await main();
