@@ -69,3 +69,15 @@ export const problemResponseSpec = problem;
 
 /** OpenAPI security of routes that work without a key and do more with one. */
 export const optionalKey: Record<string, string[]>[] = [{ apiKey: [] }, {}];
+
+/** A JSON response of `schema` for a route definition. */
+export const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+
+/** A required JSON request body of `schema` for a route definition. */
+export const body = <T extends z.ZodTypeAny>(schema: T) => ({
+  required: true,
+  content: { "application/json": { schema } },
+});

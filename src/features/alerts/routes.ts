@@ -1,11 +1,13 @@
 // Alert queue routes: list and read, decide, assign, respond; the thresholds; a manual run of the periodic rules.
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { requireCaller, requireWriter } from "../../lib/auth";
 import {
   authErrorResponses,
+  body,
   conflictResponse,
   createRouter,
   errorResponses,
+  json,
   notFoundResponse,
 } from "../../lib/router";
 import { runPeriodicRules } from "./periodic";
@@ -30,14 +32,6 @@ import {
 import { loadThresholds, saveThresholds, Thresholds, ThresholdsInput } from "./thresholds";
 
 const tags = ["Integrity alerts"];
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodTypeAny>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 
 export const getThresholdsRoute = createRoute({
   method: "get",

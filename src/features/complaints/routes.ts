@@ -1,11 +1,13 @@
 // Complaint handling routes (seller answers, regulator decides) and review moderation (hide, never delete).
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { requireCaller, requireWriter } from "../../lib/auth";
 import {
   authErrorResponses,
+  body,
   conflictResponse,
   createRouter,
   errorResponses,
+  json,
   notFoundResponse,
 } from "../../lib/router";
 import {
@@ -29,14 +31,6 @@ import {
 } from "./service";
 
 const tags = ["Complaints"];
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodTypeAny>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 const writeResponses = {
   ...authErrorResponses,
   ...notFoundResponse,

@@ -4,9 +4,11 @@ import type { Context } from "hono";
 import type { AppEnv } from "../../lib/context";
 import { PageQuery } from "../../lib/pagination";
 import {
+  body,
   conflictResponse,
   createRouter,
   errorResponses,
+  json,
   notFoundResponse,
   problemResponseSpec,
 } from "../../lib/router";
@@ -24,14 +26,6 @@ const rateLimitedResponse = {
     "Too many requests from this client, or too many wrong receipt codes for this item (Retry-After says when to try again)",
   ),
 } as const;
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodTypeAny>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 
 const Stored = z
   .object({

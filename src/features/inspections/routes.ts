@@ -8,6 +8,7 @@ import {
   conflictResponse,
   createRouter,
   errorResponses,
+  json,
   notFoundResponse,
   problemResponseSpec,
 } from "../../lib/router";
@@ -24,10 +25,6 @@ import { assertAccredited, chinaDate, recordInspection } from "./service";
 import { getInspection, listInspections, nonConformingFor, reportPdf } from "./views";
 
 const tags = ["Inspections"];
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 export const uploadInspectionRoute = createRoute({
   method: "post",

@@ -1,11 +1,13 @@
 // Red and black list routes: decisions by regulators, the public lists, credit repair and early removal.
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { optionalCaller, requireCaller, requireWriter } from "../../lib/auth";
 import {
   authErrorResponses,
+  body,
   conflictResponse,
   createRouter,
   errorResponses,
+  json,
   notFoundResponse,
   optionalKey,
 } from "../../lib/router";
@@ -35,14 +37,6 @@ import {
 } from "./service";
 
 const tags = ["Red and black lists"];
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodTypeAny>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 const today = (now: Date) => now.toISOString().slice(0, 10);
 
 export const createEntryRoute = createRoute({

@@ -15,7 +15,7 @@ import {
 import { verifyHistory } from "../../ledger/verify";
 import type { AppEnv } from "../../lib/context";
 import { AppError } from "../../lib/errors";
-import { createRouter, errorResponses, notFoundResponse } from "../../lib/router";
+import { createRouter, errorResponses, json, notFoundResponse } from "../../lib/router";
 import { eventViews, getEvent, historyOf } from "../events/views";
 import {
   ConsistencyProof,
@@ -27,10 +27,6 @@ import {
 } from "./schemas";
 
 const tags = ["Tamper evidence"];
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 export function logDeps(c: Context<AppEnv>): LogDeps {
   const { secrets, config, clock } = c.var.deps;

@@ -7,9 +7,11 @@ import { AppError } from "../../lib/errors";
 import { PageQuery } from "../../lib/pagination";
 import {
   authErrorResponses,
+  body,
   conflictResponse,
   createRouter,
   errorResponses,
+  json,
   notFoundResponse,
   optionalKey,
 } from "../../lib/router";
@@ -45,14 +47,6 @@ import {
 } from "./service";
 
 const tags = ["Organisations"];
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodTypeAny>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 
 export const registerOrgRoute = createRoute({
   method: "post",

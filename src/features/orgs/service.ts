@@ -21,7 +21,7 @@ import type { Db } from "../../db/types";
 import type { Clock } from "../../lib/clock";
 import { keyedHash, sha256Hex } from "../../lib/crypto";
 import { AppError, type FieldError } from "../../lib/errors";
-import { decodeCursor, encodeCursor } from "../../lib/pagination";
+import { afterPosition, decodeCursor, toPage } from "../../lib/pagination";
 import { randomString } from "../../lib/random";
 
 export interface OrgDeps {
@@ -395,12 +395,7 @@ export async function listOrgs(
       ? sql`${orgs.regionCode} like ${`${filter.regionCode.replace(/0+$/, "")}%`}`
       : undefined,
     filter.status ? eq(orgs.status, filter.status) : undefined,
-    position
-      ? or(
-          gt(orgs.createdAt, new Date(position.at)),
-          and(eq(orgs.createdAt, new Date(position.at)), gt(orgs.id, position.id)),
-        )
-      : undefined,
+    afterPosition(orgs.createdAt, orgs.id, position),
   ].filter((c) => c !== undefined);
   const rows = await db
     .select()
@@ -408,13 +403,5 @@ export async function listOrgs(
     .where(and(...conditions))
     .orderBy(asc(orgs.createdAt), asc(orgs.id))
     .limit(filter.limit + 1);
-  const page = rows.slice(0, filter.limit);
-  const last = page.at(-1);
-  return {
-    items: page,
-    next:
-      rows.length > filter.limit && last
-        ? encodeCursor({ at: last.createdAt.toISOString(), id: last.id })
-        : null,
-  };
+  return toPage(rows, filter.limit, (r) => ({ at: r.createdAt.toISOString(), id: r.id }));
 }

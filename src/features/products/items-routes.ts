@@ -11,6 +11,7 @@ import {
   conflictResponse,
   createRouter,
   errorResponses,
+  json,
   notFoundResponse,
 } from "../../lib/router";
 import { recordCommissioning } from "../events/commission";
@@ -32,10 +33,6 @@ import { countItems, getLot, resolveCode } from "./service";
 import { itemCode, itemView, lotView, productView } from "./views";
 
 const tags = ["Items"];
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 export const commissionItemsRoute = createRoute({
   method: "post",

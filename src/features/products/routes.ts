@@ -5,9 +5,11 @@ import { requireWriter } from "../../lib/auth";
 import { PageQuery } from "../../lib/pagination";
 import {
   authErrorResponses,
+  body,
   conflictResponse,
   createRouter,
   errorResponses,
+  json,
   notFoundResponse,
 } from "../../lib/router";
 import { aiParam, baseUrl, gtinParam } from "./edge";
@@ -35,14 +37,6 @@ import { lotView, productView } from "./views";
 
 const tags = ["Products"];
 const keyed = [{ apiKey: [] }];
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodTypeAny>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 
 export const registerProductRoute = createRoute({
   method: "post",

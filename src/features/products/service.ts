@@ -1,5 +1,5 @@
 // Products and lots: registration by GTIN with the licences each category needs, lots with their master data.
-import { and, asc, count, eq, gt, or } from "drizzle-orm";
+import { and, asc, count, eq } from "drizzle-orm";
 import type { Gs1Code, Gtin14 } from "../../codes";
 import {
   checkLicence,
@@ -21,7 +21,7 @@ import {
 import type { Db } from "../../db/types";
 import type { Clock } from "../../lib/clock";
 import { AppError, type FieldError } from "../../lib/errors";
-import { decodeCursor, encodeCursor } from "../../lib/pagination";
+import { afterPosition, decodeCursor, toPage } from "../../lib/pagination";
 import { newId } from "../orgs/service";
 import {
   AgriCertificate,
@@ -138,12 +138,7 @@ export async function listProducts(
   const conditions = [
     filter.ownerOrgId ? eq(products.ownerOrgId, filter.ownerOrgId) : undefined,
     filter.category ? eq(products.category, filter.category) : undefined,
-    position
-      ? or(
-          gt(products.createdAt, new Date(position.at)),
-          and(eq(products.createdAt, new Date(position.at)), gt(products.gtin, position.id)),
-        )
-      : undefined,
+    afterPosition(products.createdAt, products.gtin, position),
   ].filter((c) => c !== undefined);
   const rows = await db
     .select()
@@ -151,15 +146,7 @@ export async function listProducts(
     .where(and(...conditions))
     .orderBy(asc(products.createdAt), asc(products.gtin))
     .limit(filter.limit + 1);
-  const page = rows.slice(0, filter.limit);
-  const last = page.at(-1);
-  return {
-    items: page,
-    next:
-      rows.length > filter.limit && last
-        ? encodeCursor({ at: last.createdAt.toISOString(), id: last.gtin })
-        : null,
-  };
+  return toPage(rows, filter.limit, (r) => ({ at: r.createdAt.toISOString(), id: r.gtin }));
 }
 
 /** Only the brand owner registers lots of a product and commissions its items. */

@@ -1,5 +1,5 @@
 // Recall routes: the brand owner or a regulator recalls lots or a product; anyone reads the notice.
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { publicBaseUrl } from "../../config";
@@ -8,9 +8,11 @@ import { hasRole, optionalCaller, requireCaller, requireWriter } from "../../lib
 import type { AppEnv } from "../../lib/context";
 import {
   authErrorResponses,
+  body,
   conflictResponse,
   createRouter,
   errorResponses,
+  json,
   notFoundResponse,
   optionalKey,
 } from "../../lib/router";
@@ -29,14 +31,6 @@ import { effectiveness, listRecalls, recalledUnits, recallViews } from "./views"
 
 const tags = ["Recalls"];
 const keyed = [{ apiKey: [] }];
-const json = <T extends z.ZodTypeAny>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-const body = <T extends z.ZodTypeAny>(schema: T) => ({
-  required: true,
-  content: { "application/json": { schema } },
-});
 
 export const createRecallRoute = createRoute({
   method: "post",
