@@ -2,6 +2,7 @@
 
 import { constants as fsConstants } from "node:fs";
 import { access, mkdir } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { serve } from "@hono/node-server";
 import { createApp } from "./app";
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
     // The demo goes only into an embedded database that holds nothing yet, never into a server.
     if (opened.handle.kind === "pglite" && config.SEED_DEMO && (await isEmpty(opened.handle))) {
       process.stdout.write(
-        "zhuisu: new embedded database; seeding the demo data (a few seconds)…\n",
+        "zhuisu: new embedded database; seeding the demo data (several seconds)…\n",
       );
       demoText = describeDemo(await seedDemo(opened.handle, config, secrets), config.DATA_DIR);
     }
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
       handle.kind === "pglite" ? `embedded database in ${resolve(config.DATA_DIR)}` : "PostgreSQL";
     process.stdout.write(
       [
-        `zhuisu listening on http://${config.HOST}:${config.PORT} (${where})`,
+        `zhuisu listening on http://${config.HOST}:${(server.address() as AddressInfo).port} (${where})`,
         `  API docs:   ${base}/docs`,
         `  OpenAPI:    ${base}/openapi.json`,
         `  health:     ${base}/healthz  ${base}/readyz`,

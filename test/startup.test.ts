@@ -1,6 +1,6 @@
 // Start-up as a newcomer meets it: bad configuration ends in one clear line, SIGTERM ends cleanly.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,6 +84,35 @@ describe.skipIf(onServer)("start-up", () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it("seeds the demo data into a new embedded database and serves its sample codes", {
+    timeout: 240_000,
+  }, async () => {
+    const dataDir = join(dir, "demo");
+    const run = start({ PORT: "0", DATA_DIR: dataDir, LOG_LEVEL: "warn", SEED_DEMO: "true" });
+    for (let i = 0; i < 2000 && !run.output().includes("API keys"); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const address = /listening on (http:\/\/[\d.]+:\d+)/.exec(run.output())?.[1];
+    expect(address, run.output()).toBeTruthy();
+    const demo = JSON.parse(await readFile(join(dataDir, "demo.json"), "utf8")) as {
+      keys: Record<string, string>;
+      samples: Record<string, string>;
+    };
+    expect(Object.keys(demo.keys)).toEqual(
+      expect.arrayContaining(["regulator", "producer", "seller", "logistics", "inspector"]),
+    );
+    const page = await fetch(`${address}${demo.samples.item}`, {
+      headers: { Accept: "text/html", "Accept-Language": "zh-CN" },
+    });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("黄岩蜜橘");
+    const recalled = await fetch(`${address}${demo.samples.recalledItem}`, {
+      headers: { Accept: "application/json" },
+    });
+    expect(JSON.stringify(await recalled.json())).toMatch(/recall/i);
+    run.child.kill("SIGTERM");
+    expect(await run.exit).toBe(0);
   });
 
   it("serves, then shuts down on SIGTERM and keeps the database for the next start", {
