@@ -254,6 +254,8 @@ export async function seedLarge(
     if (drafts.length >= BATCH_EVENTS) await flush();
   }
   await flush();
+  // Fresh planner statistics, as autovacuum would gather on a server (PGlite has no autovacuum).
+  await db.execute(sql`analyze`);
   clock.set(new Date(Math.max(at, clock.now().getTime())));
   return { items: all.length, events: written };
 }
