@@ -363,7 +363,9 @@ async function main() {
   });
   // A lot's forward trace lists serials, so only its brand owner, inspectors and regulators may read it.
   const forward = await repeat(20, async () => {
-    const res = await call(`/v1/trace/01/${gtin}/10/BENCH10K`, { headers: { Authorization: `Bearer ${demo.keys.inspector}` } });
+    const res = await call(`/v1/trace/01/${gtin}/10/BENCH10K`, {
+      headers: { Authorization: `Bearer ${demo.keys.inspector}` },
+    });
     if (res.status !== 200) throw new Error(`forward trace answered ${res.status}`);
   });
   results.push({
