@@ -9,6 +9,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { alertRoutes } from "./features/alerts/routes";
 import { complaintRoutes } from "./features/complaints/routes";
 import { creditRoutes } from "./features/credit/routes";
+import { enableCreditCache } from "./features/credit/service";
 import { epcisRoutes } from "./features/epcis/routes";
 import { eventRoutes } from "./features/events/routes";
 import { feedbackRoutes } from "./features/feedback/routes";
@@ -60,6 +61,7 @@ function toAppError(c: Context<AppEnv>, error: unknown): AppError {
 
 export function createApp(deps: AppDeps) {
   const app = createRouter();
+  enableCreditCache(deps.db, deps.config.CREDIT_CACHE_SECONDS * 1000);
 
   app.use(async (c, next) => {
     const requestId = safeRequestId(c.req.header("X-Request-Id")) ?? randomUuid();

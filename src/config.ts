@@ -56,6 +56,8 @@ export const configSchema = z.object({
     .optional(),
   /** Seconds between signed checkpoints while events arrive. */
   CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(2),
+  /** Seconds a credit grade shown on scan pages and profiles may be reused before it is recomputed. */
+  CREDIT_CACHE_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
   /** Seconds allowed for in-flight requests after SIGTERM before the process exits anyway. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(600).default(10),
 });

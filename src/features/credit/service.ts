@@ -159,8 +159,35 @@ export async function orgCredit(db: Db, clock: Clock, org: Org) {
   return creditView(org.id, evidence.now, computeCredit(evidence));
 }
 
+type CreditSummaryView = Pick<ReturnType<typeof creditView>, "score" | "grade" | "computedAt">;
+
+/**
+ * Summaries kept for a short while per database: a scan page shows two organisations' grades,
+ * each ≈ 7 queries to compute from evidence, and a grade moves on the scale of days. The
+ * `GET /v1/orgs/{id}/credit` breakdown is always computed afresh.
+ */
+const summaryCaches = new WeakMap<
+  object,
+  { ttlMs: number; entries: Map<string, { until: number; value: CreditSummaryView }> }
+>();
+const MAX_CACHED_SUMMARIES = 10_000;
+
+export function enableCreditCache(db: Db, ttlMs: number): void {
+  if (ttlMs > 0) summaryCaches.set(db, { ttlMs, entries: new Map() });
+  else summaryCaches.delete(db);
+}
+
 /** What a profile or a scan page shows: score, grade and when it was computed. */
-export async function creditSummary(db: Db, clock: Clock, org: Org) {
+export async function creditSummary(db: Db, clock: Clock, org: Org): Promise<CreditSummaryView> {
+  const cache = summaryCaches.get(db);
+  const now = clock.now().getTime();
+  const hit = cache?.entries.get(org.id);
+  if (hit && hit.until > now) return hit.value;
   const view = await orgCredit(db, clock, org);
-  return { score: view.score, grade: view.grade, computedAt: view.computedAt };
+  const value = { score: view.score, grade: view.grade, computedAt: view.computedAt };
+  if (cache) {
+    if (cache.entries.size >= MAX_CACHED_SUMMARIES) cache.entries.clear();
+    cache.entries.set(org.id, { until: now + cache.ttlMs, value });
+  }
+  return value;
 }
