@@ -194,7 +194,8 @@ CREATE TABLE "events" (
 	"actor_org_id" text,
 	"document" jsonb NOT NULL,
 	"context" jsonb DEFAULT '[]'::jsonb NOT NULL,
-	"meta" jsonb DEFAULT '{}'::jsonb NOT NULL
+	"meta" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"declares" bigint
 );
 --> statement-breakpoint
 CREATE TABLE "log_leaves" (
@@ -422,8 +423,9 @@ CREATE INDEX "list_repairs_entry_idx" ON "list_repairs" USING btree ("entry_id",
 CREATE UNIQUE INDEX "list_repairs_one_pending" ON "list_repairs" USING btree ("entry_id") WHERE "list_repairs"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "list_repairs_status_idx" ON "list_repairs" USING btree ("status","requested_at");--> statement-breakpoint
 CREATE INDEX "event_subjects_key_idx" ON "event_subjects" USING btree ("subject_key","event_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "events_event_id_key" ON "events" USING btree ("event_id");--> statement-breakpoint
-CREATE UNIQUE INDEX "events_hash_id_key" ON "events" USING btree ("hash_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "events_event_id_key" ON "events" USING btree ("event_id") WHERE "events"."declares" is null;--> statement-breakpoint
+CREATE UNIQUE INDEX "events_hash_id_key" ON "events" USING btree ("hash_id") WHERE "events"."declares" is null;--> statement-breakpoint
+CREATE UNIQUE INDEX "events_declares_key" ON "events" USING btree ("declares") WHERE "events"."declares" is not null;--> statement-breakpoint
 CREATE INDEX "events_time_idx" ON "events" USING btree ("event_time");--> statement-breakpoint
 CREATE INDEX "events_record_time_idx" ON "events" USING btree ("record_time","id");--> statement-breakpoint
 CREATE INDEX "events_actor_idx" ON "events" USING btree ("actor_org_id","kind");--> statement-breakpoint

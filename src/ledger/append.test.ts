@@ -67,3 +67,24 @@ describe("appendEvents", () => {
     ).rejects.toMatchObject({ code: "conflict" });
   });
 });
+
+describe("error declarations", () => {
+  it("store a declaration of a stored event as a new event that names it, once", async () => {
+    const original = draft("X1");
+    const [first] = await h.db.transaction((tx) => appendEvents(tx, at, [original]));
+    const declaration = draft("X1", {
+      errorDeclaration: { declarationTime: "2026-06-02T08:00:00.000Z", reason: "incorrect_data" },
+    });
+    const [declared] = await h.db.transaction((tx) => appendEvents(tx, at, [declaration]));
+    expect(declared!.duplicate).toBe(false);
+    expect(declared!.row.id).not.toBe(first!.row.id);
+    expect(declared!.row.declares).toBe(first!.row.id);
+    expect(declared!.row.eventId).toBe(first!.row.eventId);
+    expect(declared!.row.hashId).toBe(first!.row.hashId);
+    expect(declared!.row.document.errorDeclaration).toBeDefined();
+    const [again] = await h.db.transaction((tx) => appendEvents(tx, at, [declaration]));
+    expect(again).toMatchObject({ duplicate: true, row: { id: declared!.row.id } });
+    const [resent] = await h.db.transaction((tx) => appendEvents(tx, at, [original]));
+    expect(resent).toMatchObject({ duplicate: true, row: { id: first!.row.id } });
+  });
+});

@@ -1,5 +1,5 @@
 // The one append path of the ledger: lifecycle API and EPCIS capture both write events through here.
-import { eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, isNull } from "drizzle-orm";
 import { type EventRow, eventSubjects, events } from "../db/schema";
 import type { Db } from "../db/types";
 import { AppError } from "../lib/errors";
@@ -51,17 +51,29 @@ export async function appendEvents(
       hashId: await eventHashId(d.event, d.context ?? ZS_CONTEXT),
     })),
   );
-  const stored = new Map<string, EventRow>();
+  const originals = new Map<string, EventRow>();
+  const declarations = new Map<string, EventRow>();
   const hashIds = [...new Set(hashed.map((h) => h.hashId))];
   for (let i = 0; i < hashIds.length; i += EVENT_CHUNK) {
     const rows = await tx
       .select()
       .from(events)
       .where(inArray(events.hashId, hashIds.slice(i, i + EVENT_CHUNK)));
-    for (const row of rows) stored.set(row.hashId, row);
+    for (const row of rows) (row.declares === null ? originals : declarations).set(row.hashId, row);
   }
+  // An error declaration (the stored event resent with errorDeclaration) becomes a new event.
+  const declaring = (h: { draft: EventDraft; hashId: string }) => {
+    const original = originals.get(h.hashId);
+    return (
+      isObject(h.draft.event.errorDeclaration) &&
+      original !== undefined &&
+      !isObject(original.document.errorDeclaration)
+    );
+  };
+  const inserted = new Set<number>();
   const fresh = new Map<string, { draft: EventDraft; hashId: string }>();
-  for (const h of hashed) if (!stored.has(h.hashId) && !fresh.has(h.hashId)) fresh.set(h.hashId, h);
+  for (const h of hashed)
+    if (!originals.has(h.hashId) && !fresh.has(h.hashId)) fresh.set(h.hashId, h);
   const pending = [...fresh.values()];
   await refuseReusedEventIds(tx, pending);
   for (let i = 0; i < pending.length; i += EVENT_CHUNK) {
@@ -73,11 +85,37 @@ export async function appendEvents(
           .map(({ draft, hashId }) => eventRow(draft, hashId, recordTime)),
       )
       .returning();
-    for (const row of rows) stored.set(row.hashId, row);
+    for (const row of rows) {
+      originals.set(row.hashId, row);
+      inserted.add(row.id);
+    }
   }
-  const subjects = pending.flatMap(({ draft, hashId }) =>
+  const newDeclarations: { draft: EventDraft; hashId: string }[] = [];
+  for (const h of hashed) {
+    if (
+      declaring(h) &&
+      !declarations.has(h.hashId) &&
+      !newDeclarations.some((d) => d.hashId === h.hashId)
+    ) {
+      newDeclarations.push(h);
+    }
+  }
+  for (const { draft, hashId } of newDeclarations) {
+    const original = originals.get(hashId)!;
+    const [row] = await tx
+      .insert(events)
+      .values({ ...eventRow(draft, hashId, recordTime, original.eventId), declares: original.id })
+      .returning();
+    declarations.set(hashId, row!);
+    inserted.add(row!.id);
+  }
+  const written = [...pending, ...newDeclarations].map(({ draft, hashId }) => ({
+    draft,
+    row: (newDeclarations.some((d) => d.draft === draft) ? declarations : originals).get(hashId)!,
+  }));
+  const subjects = written.flatMap(({ draft, row }) =>
     dedupeSubjects(draft.subjects).map((s) => ({
-      eventId: stored.get(hashId)!.id,
+      eventId: row.id,
       subjectKey: s.key,
       level: s.level,
       role: s.role ?? "epc",
@@ -87,12 +125,18 @@ export async function appendEvents(
   for (let i = 0; i < subjects.length; i += SUBJECT_CHUNK) {
     await tx.insert(eventSubjects).values(subjects.slice(i, i + SUBJECT_CHUNK));
   }
-  const seen = new Set<string>();
-  return hashed.map(({ hashId }) => {
-    const duplicate = !fresh.has(hashId) || seen.has(hashId);
-    seen.add(hashId);
-    return { row: stored.get(hashId)!, duplicate };
+  const seen = new Set<number>();
+  return hashed.map((h) => {
+    const isDeclaration = isObject(h.draft.event.errorDeclaration) && declarations.has(h.hashId);
+    const row = (isDeclaration ? declarations : originals).get(h.hashId)!;
+    const duplicate = !inserted.has(row.id) || seen.has(row.id);
+    seen.add(row.id);
+    return { row, duplicate };
   });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** A client's eventID names one event: reusing it for different content is a conflict, not a duplicate. */
@@ -125,8 +169,9 @@ async function refuseReusedEventIds(
   }
 }
 
-function eventRow(draft: EventDraft, hashId: string, recordTime: Date) {
-  const eventId = typeof draft.event.eventID === "string" ? draft.event.eventID : hashId;
+function eventRow(draft: EventDraft, hashId: string, recordTime: Date, declaredEventId?: string) {
+  const eventId =
+    declaredEventId ?? (typeof draft.event.eventID === "string" ? draft.event.eventID : hashId);
   return {
     eventId,
     hashId,
@@ -152,7 +197,10 @@ export async function appendEvent(tx: Db, recordTime: Date, draft: EventDraft): 
 }
 
 export async function eventByHashId(db: Db, hashId: string): Promise<EventRow | null> {
-  const [row] = await db.select().from(events).where(eq(events.hashId, hashId));
+  const [row] = await db
+    .select()
+    .from(events)
+    .where(and(eq(events.hashId, hashId), isNull(events.declares)));
   return row ?? null;
 }
 

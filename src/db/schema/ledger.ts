@@ -1,4 +1,5 @@
 // The event store: EPCIS 2.0 events (never updated or deleted), their subjects, the Merkle log and checkpoints.
+import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,
@@ -41,10 +42,18 @@ export const events = pgTable(
     context: jsonb().$type<unknown[]>().notNull().default([]),
     /** Data of our own that is not part of the EPCIS document (never personal data). */
     meta: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    /**
+     * Set on an error declaration: the row of the event it declares erroneous. A declaration is
+     * the original event resent with `errorDeclaration`, so it shares the original's eventID and
+     * Event Hash ID (the hash leaves errorDeclaration out); it is stored as a new event, never as
+     * an edit of the original.
+     */
+    declares: bigint({ mode: "number" }),
   },
   (t) => [
-    uniqueIndex("events_event_id_key").on(t.eventId),
-    uniqueIndex("events_hash_id_key").on(t.hashId),
+    uniqueIndex("events_event_id_key").on(t.eventId).where(sql`${t.declares} is null`),
+    uniqueIndex("events_hash_id_key").on(t.hashId).where(sql`${t.declares} is null`),
+    uniqueIndex("events_declares_key").on(t.declares).where(sql`${t.declares} is not null`),
     index("events_time_idx").on(t.eventTime),
     index("events_record_time_idx").on(t.recordTime, t.id),
     index("events_actor_idx").on(t.actorOrgId, t.kind),

@@ -145,7 +145,7 @@ describe("POST /epcis/capture", () => {
     expect(await count()).toBe(before);
   });
 
-  it("refuses, rather than drops, an error declaration of an event already stored", async () => {
+  it("records an error declaration of a stored event as a new event, answered in its declared form", async () => {
     const original = objectEvent([sgtin()]);
     await capture(t, producer.key, documentOf([original]));
     const before = await count();
@@ -157,18 +157,15 @@ describe("POST /epcis/capture", () => {
       },
     };
     const job = await capture(t, producer.key, documentOf([objectEvent([sgtin()]), declaration]));
-    expect(job).toMatchObject({ status: "failure", capturedCount: 0 });
-    expect(job.errors[0]).toMatchObject({
-      type: "epcisException:ImplementationException",
-      status: 501,
-      eventIndex: 1,
-    });
-    expect(await count()).toBe(before);
-    const single = await t.request("POST", "/epcis/events", {
+    expect(job).toMatchObject({ status: "success" });
+    // The original stays as it was; the declaration is one more event with the same eventID and hash.
+    expect(await count()).toBe(before + 2);
+    const again = await t.request("POST", "/epcis/events", {
       key: producer.key,
       json: { "@context": documentOf([])["@context"], ...declaration },
     });
-    expect((await problem(single, 501)).detail).toMatch(/error declarations of stored events/);
+    expect(again.status).toBe(200);
+    expect(await count()).toBe(before + 2);
   });
 
   it("accepts any GS1 key in URN or Digital Link form, known to the service or not", async () => {

@@ -169,9 +169,9 @@ async function eventIdConflicts(db: Db, hashed: Hashed[]): Promise<Map<number, s
 }
 
 /**
- * An error declaration of an event the ledger already holds. The Event Hash ID leaves
- * errorDeclaration out, so the ledger sees the corrected event as the stored one and would
- * drop the declaration silently: it is refused instead, until the ledger keeps declarations.
+ * An error declaration answered with the undeclared original. The ledger stores declarations
+ * as their own events (appendEvents), so this should not happen; should it ever, the
+ * declaration is refused rather than dropped silently.
  */
 function declarationLost(event: JsonObject, appended: Appended): boolean {
   return (
@@ -190,7 +190,7 @@ function declarationProblem(index: number, event: JsonObject): CaptureProblem {
 }
 
 const DECLARATION_DETAIL =
-  "this event declares an error in an event already stored; the ledger does not record error declarations of stored events yet (their Event Hash ID is that of the original), so nothing was stored for it";
+  "this event declares an error in an event already stored, and the ledger could not record the declaration; nothing was stored for it";
 
 /** Thrown inside a rollback transaction to undo it, with the problems that refuse the document. */
 class RefusedDocument extends Error {

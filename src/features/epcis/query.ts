@@ -393,6 +393,10 @@ export function parseQuery(params: QueryParams): ParsedQuery {
   if (eventCountLimit !== null && orderBy === null) {
     throw exception("eventCountLimit needs orderBy", "eventCountLimit");
   }
+  // An event declared erroneous is answered in its declared form (the declaration row) only.
+  filters.push(
+    sql`not exists (select 1 from events as "declared" where "declared"."declares" = ${events.id})`,
+  );
   return {
     where: and(...filters),
     orderBy,

@@ -1,7 +1,7 @@
 // The lifecycle kinds: each checks its custody rules under row locks and appends one EPCIS event.
 
 import type { z } from "@hono/zod-openapi";
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import { parseCode } from "../../codes";
 import { lotKey, productKey } from "../../codes/keys";
 import { eventSubjects, events, items as itemsTable, type Org, products } from "../../db/schema";
@@ -71,7 +71,10 @@ async function setItems(
 /** An event that repeats a stored one (same Event Hash ID) is answered with the stored one. */
 async function findDuplicate(tx: Db, draft: Parameters<typeof appendEvent>[2]) {
   const hashId = await eventHashId(draft.event, draft.context ?? ZS_CONTEXT);
-  const [row] = await tx.select().from(events).where(eq(events.hashId, hashId));
+  const [row] = await tx
+    .select()
+    .from(events)
+    .where(and(eq(events.hashId, hashId), isNull(events.declares)));
   return row ?? null;
 }
 
