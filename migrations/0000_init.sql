@@ -433,6 +433,7 @@ CREATE INDEX "events_biz_step_idx" ON "events" USING btree ("biz_step");--> stat
 CREATE UNIQUE INDEX "log_leaves_event_key" ON "log_leaves" USING btree ("event_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "receipts_code_hash_key" ON "receipts" USING btree ("code_hash");--> statement-breakpoint
 CREATE INDEX "receipts_item_idx" ON "receipts" USING btree ("item_id");--> statement-breakpoint
+CREATE INDEX "receipts_seller_buyer_idx" ON "receipts" USING btree ("seller_org_id","buyer_ref","created_at");--> statement-breakpoint
 CREATE INDEX "list_entries_org_idx" ON "list_entries" USING btree ("org_id","list");--> statement-breakpoint
 CREATE INDEX "list_entries_published_idx" ON "list_entries" USING btree ("list","max_publish_until");--> statement-breakpoint
 CREATE UNIQUE INDEX "api_keys_hash_key" ON "api_keys" USING btree ("hash");--> statement-breakpoint

@@ -129,6 +129,8 @@ export const receipts = pgTable(
   (t) => [
     uniqueIndex("receipts_code_hash_key").on(t.codeHash),
     index("receipts_item_idx").on(t.itemId),
+    // Sales bursts per buyer and the credit's distinct-buyer count read receipts per seller.
+    index("receipts_seller_buyer_idx").on(t.sellerOrgId, t.buyerRef, t.createdAt),
   ],
 );
 

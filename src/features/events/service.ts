@@ -172,14 +172,22 @@ async function recordListing(
 /** Has this seller listed the product or the lot? A listing lets it sell items it does not hold. */
 async function listedBy(tx: Db, orgId: string, keys: string[]): Promise<Set<string>> {
   if (keys.length === 0) return new Set();
+  // The seller's listings first (few, by the actor index), then their subjects: a product key
+  // is a subject of every event of its items, so starting from the key would scan them all.
+  const listings = await tx
+    .select({ id: events.id })
+    .from(events)
+    .where(and(eq(events.actorOrgId, orgId), eq(events.kind, "listing")));
+  if (listings.length === 0) return new Set();
   const rows = await tx
     .selectDistinct({ key: eventSubjects.subjectKey })
     .from(eventSubjects)
-    .innerJoin(events, eq(events.id, eventSubjects.eventId))
     .where(
       and(
-        eq(events.kind, "listing"),
-        eq(events.actorOrgId, orgId),
+        inArray(
+          eventSubjects.eventId,
+          listings.map((l) => l.id),
+        ),
         inArray(eventSubjects.subjectKey, keys),
       ),
     );
