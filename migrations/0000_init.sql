@@ -426,6 +426,8 @@ CREATE INDEX "event_subjects_key_idx" ON "event_subjects" USING btree ("subject_
 CREATE UNIQUE INDEX "events_event_id_key" ON "events" USING btree ("event_id") WHERE "events"."declares" is null;--> statement-breakpoint
 CREATE UNIQUE INDEX "events_hash_id_key" ON "events" USING btree ("hash_id") WHERE "events"."declares" is null;--> statement-breakpoint
 CREATE UNIQUE INDEX "events_declares_key" ON "events" USING btree ("declares") WHERE "events"."declares" is not null;--> statement-breakpoint
+CREATE INDEX "events_hash_id_idx" ON "events" USING btree ("hash_id");--> statement-breakpoint
+CREATE INDEX "events_event_id_idx" ON "events" USING btree ("event_id");--> statement-breakpoint
 CREATE INDEX "events_time_idx" ON "events" USING btree ("event_time");--> statement-breakpoint
 CREATE INDEX "events_record_time_idx" ON "events" USING btree ("record_time","id");--> statement-breakpoint
 CREATE INDEX "events_actor_idx" ON "events" USING btree ("actor_org_id","kind");--> statement-breakpoint

@@ -54,6 +54,10 @@ export const events = pgTable(
     uniqueIndex("events_event_id_key").on(t.eventId).where(sql`${t.declares} is null`),
     uniqueIndex("events_hash_id_key").on(t.hashId).where(sql`${t.declares} is null`),
     uniqueIndex("events_declares_key").on(t.declares).where(sql`${t.declares} is not null`),
+    // Lookups by hash or eventID find originals and declarations alike; the partial unique
+    // indexes above cannot serve a query that does not say `declares is null`.
+    index("events_hash_id_idx").on(t.hashId),
+    index("events_event_id_idx").on(t.eventId),
     index("events_time_idx").on(t.eventTime),
     index("events_record_time_idx").on(t.recordTime, t.id),
     index("events_actor_idx").on(t.actorOrgId, t.kind),
