@@ -3,12 +3,8 @@
 // (ms), through the HTTP app, on embedded PGlite — and on PostgreSQL too when DATABASE_URL is set (in a
 // scratch database created and dropped on that server). Target for the query: under 100 ms.
 import { eq, sql } from "drizzle-orm";
-import postgres from "postgres";
 import { createApp } from "../src/app";
 import { loadConfig } from "../src/config";
-import { migrate } from "../src/db/migrate";
-import { openPglite } from "../src/db/pglite";
-import { openPostgres } from "../src/db/postgres";
 import { eventSubjects as eventSubjectsTable, events, type Org, orgs } from "../src/db/schema";
 import type { DatabaseHandle } from "../src/db/types";
 import { captureJobsSettled } from "../src/features/epcis/routes";
@@ -19,6 +15,7 @@ import { systemClock } from "../src/lib/clock";
 import { silentLogger } from "../src/lib/logger";
 import { loadServiceSecrets } from "../src/lib/secrets";
 import { makeUscc } from "../test/factories";
+import { onEachDatabase } from "./bench-db";
 
 const BASE = "https://bench.zhuisu.test";
 const EVENTS = 10_000;
@@ -234,34 +231,4 @@ async function bench(handle: DatabaseHandle) {
   return results;
 }
 
-async function onPglite() {
-  console.log("PGlite (embedded, in memory)");
-  const handle = await openPglite();
-  await migrate(handle);
-  try {
-    return await bench(handle);
-  } finally {
-    await handle.close();
-  }
-}
-
-async function onPostgres(url: string) {
-  const name = `zs_bench_epcis_${process.pid}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  console.log(`PostgreSQL (${target.host}, scratch database ${name})`);
-  const handle = openPostgres(target.toString(), { max: 10 });
-  try {
-    await migrate(handle);
-    return await bench(handle);
-  } finally {
-    await handle.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
-}
-
-await onPglite();
-if (env.DATABASE_URL) await onPostgres(env.DATABASE_URL);
+await onEachDatabase(bench, env.DATABASE_URL, "zs_bench_epcis");

@@ -3,13 +3,9 @@
 // (in a scratch database created and dropped on that server). Targets: 20 ms and 300 ms at p99.
 import { cpus, loadavg } from "node:os";
 import { eq } from "drizzle-orm";
-import postgres from "postgres";
 import { createApp } from "../src/app";
 import { appendCheckDigit } from "../src/codes";
 import { loadConfig } from "../src/config";
-import { migrate } from "../src/db/migrate";
-import { openPglite } from "../src/db/pglite";
-import { openPostgres } from "../src/db/postgres";
 import { lots, type Org, orgs, products, type Role } from "../src/db/schema";
 import type { DatabaseHandle } from "../src/db/types";
 import { recordCommissioning } from "../src/features/events/commission";
@@ -25,6 +21,7 @@ import { silentLogger } from "../src/lib/logger";
 import { randomString } from "../src/lib/random";
 import { loadServiceSecrets } from "../src/lib/secrets";
 import { makeUscc } from "../test/factories";
+import { onEachDatabase } from "./bench-db";
 
 const BASE = "https://bench.zhuisu.test";
 const TARGETS = { backward: 20, forward: 300 };
@@ -282,34 +279,4 @@ async function bench(handle: DatabaseHandle) {
   return results;
 }
 
-async function onPglite() {
-  console.log("PGlite (embedded, in memory)");
-  const handle = await openPglite();
-  await migrate(handle);
-  try {
-    return await bench(handle);
-  } finally {
-    await handle.close();
-  }
-}
-
-async function onPostgres(url: string) {
-  const name = `zs_bench_${process.pid}`;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  const target = new URL(url);
-  target.pathname = `/${name}`;
-  console.log(`PostgreSQL (${target.host}, scratch database ${name})`);
-  const handle = openPostgres(target.toString(), { max: 10 });
-  try {
-    await migrate(handle);
-    return await bench(handle);
-  } finally {
-    await handle.close();
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
-}
-
-await onPglite();
-if (env.DATABASE_URL) await onPostgres(env.DATABASE_URL);
+await onEachDatabase(bench, env.DATABASE_URL, "zs_bench");
