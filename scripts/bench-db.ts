@@ -37,6 +37,17 @@ async function onPostgres<T>(
   }
 }
 
+/** `bench` on a scratch database: DATABASE_URL's server when set, PGlite otherwise. */
+export function onDatabase<T>(
+  bench: (handle: DatabaseHandle) => Promise<T>,
+  databaseUrl: string | undefined,
+  scratchPrefix: string,
+): Promise<T> {
+  return databaseUrl
+    ? onPostgres(databaseUrl, `${scratchPrefix}_${process.pid}`, bench)
+    : onPglite(bench);
+}
+
 /** `bench` on PGlite, and on PostgreSQL too when `databaseUrl` is set; scratch databases are dropped after. */
 export async function onEachDatabase<T>(
   bench: (handle: DatabaseHandle) => Promise<T>,
