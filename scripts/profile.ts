@@ -16,6 +16,7 @@ import { systemClock } from "../src/lib/clock";
 import { silentLogger } from "../src/lib/logger";
 import { loadServiceSecrets } from "../src/lib/secrets";
 import { onDatabase } from "./bench-db";
+import { clientAddress } from "./load";
 
 const { values } = parseArgs({
   options: {
@@ -133,7 +134,7 @@ await onDatabase(
       page: (i) => {
         const it = sample[i % sample.length]!;
         return fetch(`${base}/01/${it.gtin}/21/${it.serial}`, {
-          headers: { Accept: "text/html", "X-Forwarded-For": `10.9.${(i >> 8) & 255}.${i & 255}` },
+          headers: { Accept: "text/html", "X-Forwarded-For": clientAddress(i) },
         });
       },
       json: (i) => {
@@ -141,7 +142,7 @@ await onDatabase(
         return fetch(`${base}/01/${it.gtin}/21/${it.serial}`, {
           headers: {
             Accept: "application/json",
-            "X-Forwarded-For": `10.9.${(i >> 8) & 255}.${i & 255}`,
+            "X-Forwarded-For": clientAddress(i),
           },
         });
       },
@@ -154,7 +155,7 @@ await onDatabase(
     await session.post("Profiler.setSamplingInterval", { interval: 200 });
     await session.post("Profiler.start");
     let n = 0;
-    let failed = 0;
+    const statuses = new Map<number, number>();
     const until = performance.now() + SECONDS * 1000;
     const started = performance.now();
     await Promise.all(
@@ -162,7 +163,7 @@ await onDatabase(
         while (performance.now() < until) {
           const res = await once(n++);
           await res.arrayBuffer();
-          if (res.status >= 400) failed++;
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
         }
       }),
     );
@@ -170,7 +171,7 @@ await onDatabase(
     const { profile } = await session.post("Profiler.stop");
     server.close();
     console.log(
-      `${values.path} on ${handle.kind}: ${(n / elapsed).toFixed(1)} req/s from ${CLIENTS} clients, ${failed} failed`,
+      `${values.path} on ${handle.kind}: ${(n / elapsed).toFixed(1)} req/s from ${CLIENTS} clients; statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
     );
     if (values.out) await writeFile(values.out, JSON.stringify(profile));
     console.log(summarise(profile as unknown as Parameters<typeof summarise>[0]));
