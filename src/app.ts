@@ -50,7 +50,13 @@ function toAppError(c: Context<AppEnv>, error: unknown): AppError {
     path: c.req.path,
     error:
       error instanceof Error
-        ? { name: error.name, message: error.message, stack: error.stack }
+        ? {
+            name: error.name,
+            message: error.message,
+            stack: error.stack,
+            // A failed query wraps the database's own error, which says what went wrong.
+            cause: error.cause instanceof Error ? error.cause.message : undefined,
+          }
         : String(error),
   });
   return new AppError(

@@ -3,7 +3,7 @@ import { createApp } from "../src/app";
 import { type Config, loadConfig } from "../src/config";
 import type { DatabaseHandle } from "../src/db/types";
 import { FixedClock } from "../src/lib/clock";
-import { silentLogger } from "../src/lib/logger";
+import { createLogger, type LogLevel, silentLogger } from "../src/lib/logger";
 import { loadServiceSecrets } from "../src/lib/secrets";
 import { createTestDb } from "./db";
 
@@ -46,7 +46,10 @@ export async function createTestApp(
     ping: handle.ping,
     config,
     clock,
-    logger: silentLogger,
+    // TEST_LOG_LEVEL=error shows the stack behind a 500 while a test is being debugged.
+    logger: process.env.TEST_LOG_LEVEL
+      ? createLogger(process.env.TEST_LOG_LEVEL as LogLevel, console.error, () => new Date())
+      : silentLogger,
     secrets: await loadServiceSecrets(handle.db, config),
   });
   return {

@@ -1,5 +1,7 @@
 // The one append path of the ledger: lifecycle API and EPCIS capture both write events through here.
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, isNull, sql } from "drizzle-orm";
+import { toSnakeCase } from "drizzle-orm/casing";
+import { rowsOf } from "../db/rows";
 import { type EventRow, eventSubjects, events } from "../db/schema";
 import type { Db } from "../db/types";
 import { AppError } from "../lib/errors";
@@ -38,19 +40,56 @@ const EVENT_CHUNK = 1_000;
 /**
  * Appends events in the caller's transaction, in multi-row INSERTs. An event already stored
  * (same Event Hash ID), or twice in one batch, is stored once: its row comes back with
- * `duplicate: true`.
+ * `duplicate: true`. `hashIds`, when the caller has computed them, saves hashing twice.
  */
 export async function appendEvents(
   tx: Db,
   recordTime: Date,
   drafts: EventDraft[],
+  hashIds?: string[],
 ): Promise<Appended[]> {
   const hashed = await Promise.all(
-    drafts.map(async (d) => ({
+    drafts.map(async (d, i) => ({
       draft: d,
-      hashId: await eventHashId(d.event, d.context ?? ZS_CONTEXT),
+      hashId: hashIds?.[i] ?? (await eventHashId(d.event, d.context ?? ZS_CONTEXT)),
     })),
   );
+  const declares = hashed.some((h) => isObject(h.draft.event.errorDeclaration));
+  // Without error declarations nothing needs reading first: the insert skips what is stored.
+  const { originals, declarations } = declares
+    ? await storedByHash(tx, hashed)
+    : { originals: new Map<string, EventRow>(), declarations: new Map<string, EventRow>() };
+  const fresh = new Map<string, { draft: EventDraft; hashId: string }>();
+  for (const h of hashed)
+    if (!originals.has(h.hashId) && !fresh.has(h.hashId)) fresh.set(h.hashId, h);
+  const pending = [...fresh.values()];
+  await refuseReusedEventIds(tx, pending);
+  const inserted = new Set<number>();
+  for (let i = 0; i < pending.length; i += EVENT_CHUNK) {
+    for (const row of await insertWithSubjects(tx, recordTime, pending.slice(i, i + EVENT_CHUNK))) {
+      originals.set(row.hashId, row);
+      inserted.add(row.id);
+    }
+  }
+  // Stored before, or by a concurrent request that committed while this one waited.
+  const skipped = pending.filter((h) => !originals.has(h.hashId));
+  if (skipped.length > 0) {
+    const stored = await storedByHash(tx, skipped);
+    for (const [hashId, row] of stored.originals) originals.set(hashId, row);
+  }
+  if (declares) await appendDeclarations(tx, recordTime, hashed, originals, declarations, inserted);
+  const seen = new Set<number>();
+  return hashed.map((h) => {
+    const isDeclaration = isObject(h.draft.event.errorDeclaration) && declarations.has(h.hashId);
+    const row = (isDeclaration ? declarations : originals).get(h.hashId)!;
+    const duplicate = !inserted.has(row.id) || seen.has(row.id);
+    seen.add(row.id);
+    return { row, duplicate };
+  });
+}
+
+/** Stored originals and declarations with these Event Hash IDs. */
+async function storedByHash(tx: Db, hashed: { hashId: string }[]) {
   const originals = new Map<string, EventRow>();
   const declarations = new Map<string, EventRow>();
   const hashIds = [...new Set(hashed.map((h) => h.hashId))];
@@ -61,46 +100,84 @@ export async function appendEvents(
       .where(inArray(events.hashId, hashIds.slice(i, i + EVENT_CHUNK)));
     for (const row of rows) (row.declares === null ? originals : declarations).set(row.hashId, row);
   }
-  // An error declaration (the stored event resent with errorDeclaration) becomes a new event.
-  const declaring = (h: { draft: EventDraft; hashId: string }) => {
+  return { originals, declarations };
+}
+
+// The database is opened with snake_case casing: a column named by its key is stored snake_cased.
+const eventColumns = Object.entries(getTableColumns(events)).map(
+  ([key, column]) => [key, column.keyAsName ? toSnakeCase(key) : column.name, column] as const,
+);
+
+/** A row of `returning *` read back through the table's column mappings, as Drizzle would. */
+function eventRowOf(raw: Record<string, unknown>): EventRow {
+  const row: Record<string, unknown> = {};
+  for (const [key, name, column] of eventColumns) {
+    const value = raw[name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as EventRow;
+}
+
+/**
+ * One statement per chunk: the events (skipping any whose Event Hash ID is stored) and the
+ * subjects of those inserted, so an append costs one round trip to the database.
+ */
+async function insertWithSubjects(
+  tx: Db,
+  recordTime: Date,
+  chunk: { draft: EventDraft; hashId: string }[],
+): Promise<EventRow[]> {
+  const insert = tx
+    .insert(events)
+    .values(chunk.map(({ draft, hashId }) => eventRow(draft, hashId, recordTime)))
+    .onConflictDoNothing({ target: events.hashId, where: sql`${events.declares} is null` })
+    .returning();
+  const subjects = chunk.flatMap(({ draft, hashId }) =>
+    dedupeSubjects(draft.subjects).map((s) => ({
+      h: hashId,
+      k: s.key,
+      l: s.level,
+      r: s.role ?? "epc",
+      q: s.quantity ?? null,
+    })),
+  );
+  const rows = rowsOf<Record<string, unknown>>(
+    await tx.execute(sql`
+      with ev as (${insert.getSQL()}),
+      sub as (
+        insert into event_subjects (event_id, subject_key, level, role, quantity)
+        select ev.id, s.k, s.l, s.r, s.q
+        from ev join jsonb_to_recordset(${JSON.stringify(subjects)}::jsonb)
+          as s(h text, k text, l text, r text, q integer) on s.h = ev.hash_id
+      )
+      select * from ev`),
+  );
+  return rows.map(eventRowOf);
+}
+
+/** An error declaration (a stored event resent with errorDeclaration) becomes a new event. */
+async function appendDeclarations(
+  tx: Db,
+  recordTime: Date,
+  hashed: { draft: EventDraft; hashId: string }[],
+  originals: Map<string, EventRow>,
+  declarations: Map<string, EventRow>,
+  inserted: Set<number>,
+): Promise<void> {
+  const fresh: { draft: EventDraft; hashId: string }[] = [];
+  for (const h of hashed) {
     const original = originals.get(h.hashId);
-    return (
+    if (
       isObject(h.draft.event.errorDeclaration) &&
       original !== undefined &&
-      !isObject(original.document.errorDeclaration)
-    );
-  };
-  const inserted = new Set<number>();
-  const fresh = new Map<string, { draft: EventDraft; hashId: string }>();
-  for (const h of hashed)
-    if (!originals.has(h.hashId) && !fresh.has(h.hashId)) fresh.set(h.hashId, h);
-  const pending = [...fresh.values()];
-  await refuseReusedEventIds(tx, pending);
-  for (let i = 0; i < pending.length; i += EVENT_CHUNK) {
-    const rows = await tx
-      .insert(events)
-      .values(
-        pending
-          .slice(i, i + EVENT_CHUNK)
-          .map(({ draft, hashId }) => eventRow(draft, hashId, recordTime)),
-      )
-      .returning();
-    for (const row of rows) {
-      originals.set(row.hashId, row);
-      inserted.add(row.id);
-    }
-  }
-  const newDeclarations: { draft: EventDraft; hashId: string }[] = [];
-  for (const h of hashed) {
-    if (
-      declaring(h) &&
+      !isObject(original.document.errorDeclaration) &&
       !declarations.has(h.hashId) &&
-      !newDeclarations.some((d) => d.hashId === h.hashId)
+      !fresh.some((d) => d.hashId === h.hashId)
     ) {
-      newDeclarations.push(h);
+      fresh.push(h);
     }
   }
-  for (const { draft, hashId } of newDeclarations) {
+  for (const { draft, hashId } of fresh) {
     const original = originals.get(hashId)!;
     const [row] = await tx
       .insert(events)
@@ -108,31 +185,17 @@ export async function appendEvents(
       .returning();
     declarations.set(hashId, row!);
     inserted.add(row!.id);
-  }
-  const written = [...pending, ...newDeclarations].map(({ draft, hashId }) => ({
-    draft,
-    row: (newDeclarations.some((d) => d.draft === draft) ? declarations : originals).get(hashId)!,
-  }));
-  const subjects = written.flatMap(({ draft, row }) =>
-    dedupeSubjects(draft.subjects).map((s) => ({
-      eventId: row.id,
+    const subjects = dedupeSubjects(draft.subjects).map((s) => ({
+      eventId: row!.id,
       subjectKey: s.key,
       level: s.level,
       role: s.role ?? "epc",
       quantity: s.quantity ?? null,
-    })),
-  );
-  for (let i = 0; i < subjects.length; i += SUBJECT_CHUNK) {
-    await tx.insert(eventSubjects).values(subjects.slice(i, i + SUBJECT_CHUNK));
+    }));
+    for (let i = 0; i < subjects.length; i += SUBJECT_CHUNK) {
+      await tx.insert(eventSubjects).values(subjects.slice(i, i + SUBJECT_CHUNK));
+    }
   }
-  const seen = new Set<number>();
-  return hashed.map((h) => {
-    const isDeclaration = isObject(h.draft.event.errorDeclaration) && declarations.has(h.hashId);
-    const row = (isDeclaration ? declarations : originals).get(h.hashId)!;
-    const duplicate = !inserted.has(row.id) || seen.has(row.id);
-    seen.add(row.id);
-    return { row, duplicate };
-  });
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -144,28 +207,26 @@ async function refuseReusedEventIds(
   tx: Db,
   pending: { draft: EventDraft; hashId: string }[],
 ): Promise<void> {
-  const given = pending
-    .map(({ draft }) => draft.event.eventID)
-    .filter((id): id is string => typeof id === "string");
-  if (given.length === 0) return;
+  const given = new Map<string, string>();
   const clash = (id: string) =>
     new AppError("conflict", `eventID ${id} is already used by an event with different content`, {
       eventID: id,
     });
-  if (new Set(given).size !== given.length) {
-    const seen = new Set<string>();
-    for (const id of given) {
-      if (seen.has(id)) throw clash(id);
-      seen.add(id);
-    }
+  for (const { draft, hashId } of pending) {
+    const id = draft.event.eventID;
+    if (typeof id !== "string") continue;
+    if (given.has(id)) throw clash(id);
+    given.set(id, hashId);
   }
-  for (let i = 0; i < given.length; i += EVENT_CHUNK) {
-    const [taken] = await tx
-      .select({ eventId: events.eventId })
+  const ids = [...given.keys()];
+  for (let i = 0; i < ids.length; i += EVENT_CHUNK) {
+    const taken = await tx
+      .select({ eventId: events.eventId, hashId: events.hashId })
       .from(events)
-      .where(inArray(events.eventId, given.slice(i, i + EVENT_CHUNK)))
-      .limit(1);
-    if (taken) throw clash(taken.eventId);
+      .where(inArray(events.eventId, ids.slice(i, i + EVENT_CHUNK)));
+    // The same eventID with the same content is the stored event sent again: a duplicate.
+    const other = taken.find((t) => given.get(t.eventId) !== t.hashId);
+    if (other) throw clash(other.eventId);
   }
 }
 
@@ -191,8 +252,13 @@ function eventRow(draft: EventDraft, hashId: string, recordTime: Date, declaredE
   };
 }
 
-export async function appendEvent(tx: Db, recordTime: Date, draft: EventDraft): Promise<Appended> {
-  const [appended] = await appendEvents(tx, recordTime, [draft]);
+export async function appendEvent(
+  tx: Db,
+  recordTime: Date,
+  draft: EventDraft,
+  hashId?: string,
+): Promise<Appended> {
+  const [appended] = await appendEvents(tx, recordTime, [draft], hashId ? [hashId] : undefined);
   return appended!;
 }
 

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/app";
 import { type Cast, makeCast, makeOrg, type OrgWithKey } from "../../../test/factories";
 import { type SeededLot, seedLot } from "../../../test/seed";
+import { countStatements } from "../../../test/statements";
 import { events, items, listEntries, lots, receipts } from "../../db/schema";
 import { History, Recorded } from "./schemas";
 
@@ -80,6 +81,24 @@ describe("sale", () => {
     const [row] = await t.db.select().from(items).where(eq(items.id, lot.items[0]!.id));
     expect(row?.state).toBe("sold");
     expect(row?.sellerOrgId).toBe(cast.seller.org.id);
+  });
+
+  it("sells an item in six statements: key, begin, lock with listings, append, receipts, commit", async () => {
+    const lot = await seedLot(t, cast.producer, { count: 2 });
+    await list(cast.seller, lot);
+    const counter = countStatements(t.db);
+    try {
+      const { res } = await post(cast.seller.key, {
+        kind: "sale",
+        items: [lot.items[0]!.key, lot.items[1]!.key],
+        orderNumber: "counted",
+      });
+      expect(res.status).toBe(201);
+      expect(counter.sent, counter.sent.join("\n")).toHaveLength(5);
+      expect(counter.n).toBe(6);
+    } finally {
+      counter.stop();
+    }
   });
 
   it("sells an item only once unless it is returned", async () => {

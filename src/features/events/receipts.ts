@@ -5,7 +5,7 @@ import type { Db } from "../../db/types";
 import { keyedHash } from "../../lib/crypto";
 import { randomString } from "../../lib/random";
 import { newId } from "../orgs/service";
-import type { LockedItem } from "./subjects";
+import { itemIdsJson, type LockedItem } from "./subjects";
 
 /** Crockford-style: no 0/O, 1/I/L, so a buyer can type it from a slip. 12 of 31 symbols ≈ 59 bits. */
 export const RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
@@ -20,7 +20,11 @@ export interface IssuedReceipt {
 export const receiptHash = (hashSecret: string, code: string) =>
   keyedHash(hashSecret, "receipt", code.trim().toUpperCase());
 
-export async function issueReceipts(
+/**
+ * Marks the items sold by `ctx.caller` and issues one receipt code per item, in one statement per
+ * 5,000 items (the item update rides with the first).
+ */
+export async function sellItems(
   tx: Db,
   ctx: { hashSecret: string; baseUrl: string; caller: { id: string } },
   items: LockedItem[],
@@ -38,17 +42,23 @@ export async function issueReceipts(
     }),
   );
   for (let i = 0; i < issued.length; i += 5_000) {
-    await tx.insert(receipts).values(
-      issued.slice(i, i + 5_000).map(({ item, hash }) => ({
-        id: newId("rcp"),
-        codeHash: hash,
-        itemId: item.id,
-        saleEventId,
-        sellerOrgId: ctx.caller.id,
-        buyerRef: buyer,
-        createdAt: now,
-      })),
-    );
+    const rows = issued.slice(i, i + 5_000).map(({ item, hash }) => ({
+      id: newId("rcp"),
+      code_hash: hash,
+      item_id: item.id,
+    }));
+    const sold =
+      i === 0
+        ? sql`, sold as (
+            update items set state = 'sold', seller_org_id = ${ctx.caller.id}, updated_at = ${now.toISOString()}
+            where id in (select (jsonb_array_elements_text(${itemIdsJson(items)}::jsonb))::bigint))`
+        : sql``;
+    await tx.execute(sql`
+      with r as (
+        select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id text, code_hash text, item_id bigint)
+      )${sold}
+      insert into receipts (id, code_hash, item_id, sale_event_id, seller_org_id, buyer_ref, created_at)
+      select r.id, r.code_hash, r.item_id, ${saleEventId}, ${ctx.caller.id}, ${buyer}, ${now.toISOString()} from r`);
   }
   return issued.map(({ item, code }) => ({
     item: item.key,

@@ -176,7 +176,7 @@ export const eventRoutes = createRouter()
       { clock, hashSecret: secrets.hashSecret, baseUrl: publicBaseUrl(config), caller: caller.org },
       input,
     );
-    const [event] = await eventViews(db, [recorded.appended.row]);
+    const [event] = await eventViews(db, [recorded.appended.row], [caller.org]);
     return c.json(
       {
         event: event!,

@@ -68,47 +68,49 @@ export function parseItemCodes(
   return parsed;
 }
 
-/**
- * Locks the items named by `codes` (row locks, so concurrent events on one item serialise) and
- * returns them with their lot and product facts. Unknown items fail the whole request.
- */
-export async function lockItems(
-  tx: Db,
-  codes: string[],
-  path = "json.items",
-): Promise<LockedItem[]> {
-  const wanted = parseItemCodes(codes, path);
-  const rows = rowsOf<Record<string, unknown>>(
-    await tx.execute(sql`
-      select i.id, i.gtin, i.serial, i.state, i.recalled, i.custodian_org_id, i.seller_org_id, i.commissioned_at,
-             i.lot_id, l.lot, l.recalled as lot_recalled, l.non_conforming, p.owner_org_id, p.net_weight_grams
-      from items i
-      join jsonb_to_recordset(${JSON.stringify(wanted.map(({ gtin, serial }) => ({ gtin, serial })))}::jsonb)
-        as k(gtin text, serial text) on i.gtin = k.gtin and i.serial = k.serial
-      join lots l on l.id = i.lot_id
-      join products p on p.gtin = i.gtin
-      order by i.id
-      for update of i`),
-  );
+/** The locking select of the items in `wanted`, with their lot and product facts, in id order. */
+function lockedItemsQuery(wanted: { gtin: string; serial: string }[]) {
+  return sql`
+    select i.id, i.gtin, i.serial, i.state, i.recalled, i.custodian_org_id, i.seller_org_id, i.commissioned_at,
+           i.lot_id, l.lot, l.recalled as lot_recalled, l.non_conforming, p.owner_org_id, p.net_weight_grams
+    from items i
+    join jsonb_to_recordset(${JSON.stringify(wanted.map(({ gtin, serial }) => ({ gtin, serial })))}::jsonb)
+      as k(gtin text, serial text) on i.gtin = k.gtin and i.serial = k.serial
+    join lots l on l.id = i.lot_id
+    join products p on p.gtin = i.gtin
+    order by i.id
+    for update of i`;
+}
+
+function lockedItemOf(r: Record<string, unknown>): LockedItem {
+  return {
+    id: Number(r.id),
+    gtin: String(r.gtin),
+    serial: String(r.serial),
+    key: itemKey(String(r.gtin), String(r.serial)),
+    state: r.state as ItemState,
+    recalled: Boolean(r.recalled),
+    custodianOrgId: (r.custodian_org_id as string | null) ?? null,
+    sellerOrgId: (r.seller_org_id as string | null) ?? null,
+    commissionedAt: new Date(r.commissioned_at as string),
+    lotId: String(r.lot_id),
+    lot: String(r.lot),
+    lotRecalled: Boolean(r.lot_recalled),
+    lotNonConforming: Boolean(r.non_conforming),
+    ownerOrgId: String(r.owner_org_id),
+    netWeightGrams: r.net_weight_grams === null ? null : Number(r.net_weight_grams),
+  };
+}
+
+/** The locked items in the order they were asked for; every code that names no item is an error. */
+function inRequestOrder(
+  wanted: { gtin: string; serial: string; key: string }[],
+  rows: Record<string, unknown>[],
+  path: string,
+): LockedItem[] {
   const found = new Map(
     rows.map((r) => {
-      const item: LockedItem = {
-        id: Number(r.id),
-        gtin: String(r.gtin),
-        serial: String(r.serial),
-        key: itemKey(String(r.gtin), String(r.serial)),
-        state: r.state as ItemState,
-        recalled: Boolean(r.recalled),
-        custodianOrgId: (r.custodian_org_id as string | null) ?? null,
-        sellerOrgId: (r.seller_org_id as string | null) ?? null,
-        commissionedAt: new Date(r.commissioned_at as string),
-        lotId: String(r.lot_id),
-        lot: String(r.lot),
-        lotRecalled: Boolean(r.lot_recalled),
-        lotNonConforming: Boolean(r.non_conforming),
-        ownerOrgId: String(r.owner_org_id),
-        netWeightGrams: r.net_weight_grams === null ? null : Number(r.net_weight_grams),
-      };
+      const item = lockedItemOf(r);
       return [`${item.gtin}\u0000${item.serial}`, item];
     }),
   );
@@ -126,6 +128,52 @@ export async function lockItems(
   });
   if (errors.length > 0) throw invalid(errors);
   return out;
+}
+
+/**
+ * Locks the items named by `codes` (row locks, so concurrent events on one item serialise) and
+ * returns them with their lot and product facts. Unknown items fail the whole request.
+ */
+export async function lockItems(
+  tx: Db,
+  codes: string[],
+  path = "json.items",
+): Promise<LockedItem[]> {
+  const wanted = parseItemCodes(codes, path);
+  const rows = rowsOf<Record<string, unknown>>(await tx.execute(lockedItemsQuery(wanted)));
+  return inRequestOrder(wanted, rows, path);
+}
+
+/**
+ * For a sale, in one statement: the items locked as `lockItems` does, and which of their products
+ * and lots `sellerId` has listed (a listing lets a seller sell what it does not hold).
+ */
+export async function lockItemsForSale(
+  tx: Db,
+  wanted: { gtin: string; serial: string; key: string }[],
+  sellerId: string,
+  path = "json.items",
+): Promise<{ items: LockedItem[]; listed: Set<string> }> {
+  const gtins = [...new Set(wanted.map((w) => w.gtin))];
+  // The seller's listings first (few, by the actor index), then their product and lot subjects:
+  // a product key is a subject of every event of its items, so starting from the key would scan them all.
+  const [row] = rowsOf<{ items: Record<string, unknown>[] | string; listed: string[] | string }>(
+    await tx.execute(sql`
+      with locked as (${lockedItemsQuery(wanted)})
+      select
+        (select coalesce(jsonb_agg(to_jsonb(locked)), '[]'::jsonb) from locked) as items,
+        (select coalesce(jsonb_agg(distinct s.subject_key), '[]'::jsonb)
+           from events e join event_subjects s on s.event_id = e.id
+           where e.actor_org_id = ${sellerId} and e.kind = 'listing'
+             and s.level in ('product', 'lot')
+             and split_part(s.subject_key, '/', 3) in (select jsonb_array_elements_text(${JSON.stringify(gtins)}::jsonb))
+        ) as listed`),
+  );
+  const json = <T>(v: T | string): T => (typeof v === "string" ? (JSON.parse(v) as T) : v);
+  return {
+    items: inRequestOrder(wanted, json(row!.items), path),
+    listed: new Set(json(row!.listed)),
+  };
 }
 
 export interface LockedLot {

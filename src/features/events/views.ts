@@ -2,24 +2,35 @@
 
 import type { z } from "@hono/zod-openapi";
 import { and, asc, eq, inArray, or } from "drizzle-orm";
-import { type EventRow, eventSubjects, events, orgs } from "../../db/schema";
+import { type EventRow, eventSubjects, events, type Org, orgs } from "../../db/schema";
 import type { Db } from "../../db/types";
 import { AppError } from "../../lib/errors";
 import type { EventView } from "./schemas";
 
 export type EventViewT = z.infer<typeof EventView>;
 
-export async function eventViews(db: Db, rows: EventRow[]): Promise<EventViewT[]> {
+type Actor = Pick<Org, "id" | "nameZh" | "uscc" | "status">;
+
+/** `known`: organisations the caller has already read (the caller itself), which need no query. */
+export async function eventViews(
+  db: Db,
+  rows: EventRow[],
+  known: Actor[] = [],
+): Promise<EventViewT[]> {
   const actorIds = [
-    ...new Set(rows.map((r) => r.actorOrgId).filter((id): id is string => id !== null)),
+    ...new Set(
+      rows
+        .map((r) => r.actorOrgId)
+        .filter((id): id is string => id !== null && !known.some((k) => k.id === id)),
+    ),
   ];
-  const actors = actorIds.length
+  const read = actorIds.length
     ? await db
         .select({ id: orgs.id, nameZh: orgs.nameZh, uscc: orgs.uscc, status: orgs.status })
         .from(orgs)
         .where(inArray(orgs.id, actorIds))
     : [];
-  const byId = new Map(actors.map((a) => [a.id, a]));
+  const byId = new Map<string, Actor>([...known, ...read].map((a) => [a.id, a]));
   return rows.map((r) => {
     const actor = r.actorOrgId ? byId.get(r.actorOrgId) : undefined;
     return {
