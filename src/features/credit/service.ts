@@ -1,11 +1,11 @@
 // Gathers an organisation's credit evidence from the database and runs the pure formula over it.
 import type { z } from "@hono/zod-openapi";
-import { and, eq, gte, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { rowsOf } from "../../db/rows";
-import { alerts, complaints, type Org } from "../../db/schema";
+import type { Org } from "../../db/schema";
 import type { Db } from "../../db/types";
 import type { Clock } from "../../lib/clock";
-import { currentCommitment, publishedListEntries } from "../orgs/service";
+import { jsonDate, jsonDateOrNull, jsonValue } from "../resolver/json-rows";
 import {
   CREDIT_PARAMS,
   type CreditEvidence,
@@ -24,15 +24,47 @@ const ts = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 const date = (v: unknown) => (v instanceof Date ? v : new Date(String(v)));
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
+interface EvidenceJson {
+  reviews: Record<string, unknown>[];
+  buyers: number;
+  complaints: {
+    id: string;
+    status: "open" | "answered" | "upheld" | "rejected";
+    commitmentId: string | null;
+    createdAt: string;
+    answeredAt: string | null;
+    decidedAt: string | null;
+    eventId: number | null;
+  }[];
+  inspections: Record<string, unknown>[];
+  alerts: {
+    id: string;
+    kind: string;
+    severity: "low" | "medium" | "high";
+    evidence: number[];
+    complaintId: unknown;
+    decidedAt: string;
+  }[];
+  responseHours: number | null;
+  lists: {
+    id: string;
+    list: "red" | "black";
+    severity: "minor" | "general" | "serious";
+    listedOn: string;
+  }[];
+}
+
+/** Every piece of an organisation's evidence in the horizon, read in one query. */
 export async function gatherEvidence(db: Db, clock: Clock, org: Org): Promise<CreditEvidence> {
   const now = clock.now();
   const horizon = new Date(now.getTime() - CREDIT_PARAMS.horizonDays * DAY);
   const today = now.toISOString().slice(0, 10);
-  const [reviewRows, buyerRows, complaintRows, inspectionRows, alertRows, commitment, entries] =
-    await Promise.all([
-      // Hidden reviews were judged by a regulator not to be genuine evidence; follow-ups carry no stars.
-      db.execute(sql`
-        select r.id, r.rating, r.created_at, r.event_id, rc.buyer_ref, so.event_time as delivered_at
+  const result = await db.execute(sql`
+    select json_build_object(
+      -- Hidden reviews were judged by a regulator not to be genuine evidence; follow-ups carry no stars.
+      'reviews', (select coalesce(json_agg(json_build_object(
+          'id', r.id, 'rating', r.rating, 'created_at', r.created_at, 'event_id', r.event_id,
+          'buyer_ref', rc.buyer_ref, 'delivered_at', so.event_time)), '[]'::json)
         from reviews r
         join receipts rc on rc.id = r.receipt_id
         join items i on i.id = r.item_id
@@ -43,31 +75,50 @@ export async function gatherEvidence(db: Db, clock: Clock, org: Org): Promise<Cr
           order by e.event_time desc limit 1
         ) so on true
         where r.seller_org_id = ${org.id} and r.kind = 'review' and not r.hidden
-          and r.rating is not null and r.created_at >= ${ts(horizon)}`),
-      db.execute(sql`
-        select count(distinct coalesce(buyer_ref, '')) as n from receipts
-        where seller_org_id = ${org.id} and created_at >= ${ts(horizon)}`),
-      db
-        .select()
-        .from(complaints)
-        .where(and(eq(complaints.sellerOrgId, org.id), gte(complaints.createdAt, horizon))),
-      db.execute(sql`
-        select i.id, i.conclusion, i.issue_date, i.event_id
+          and r.rating is not null and r.created_at >= ${ts(horizon)}),
+      'buyers', (select count(distinct coalesce(buyer_ref, '')) from receipts
+        where seller_org_id = ${org.id} and created_at >= ${ts(horizon)}),
+      'complaints', (select coalesce(json_agg(json_build_object(
+          'id', c.id, 'status', c.status, 'commitmentId', c.commitment_id, 'createdAt', c.created_at,
+          'answeredAt', c.answered_at, 'decidedAt', c.decided_at, 'eventId', c.event_id)), '[]'::json)
+        from complaints c where c.seller_org_id = ${org.id} and c.created_at >= ${ts(horizon)}),
+      'inspections', (select coalesce(json_agg(json_build_object(
+          'id', i.id, 'conclusion', i.conclusion, 'issue_date', i.issue_date, 'event_id', i.event_id)), '[]'::json)
         from inspections i join lots l on l.id = i.lot_id join products p on p.gtin = l.gtin
-        where p.owner_org_id = ${org.id} and i.issue_date >= ${horizon.toISOString().slice(0, 10)}`),
-      db
-        .select()
-        .from(alerts)
-        .where(
-          and(
-            eq(alerts.orgId, org.id),
-            eq(alerts.status, "confirmed"),
-            gte(alerts.decidedAt, horizon),
-          ),
-        ),
-      currentCommitment(db, org.id),
-      publishedListEntries(db, org.id, today),
-    ]);
+        where p.owner_org_id = ${org.id} and i.issue_date >= ${horizon.toISOString().slice(0, 10)}),
+      'alerts', (select coalesce(json_agg(json_build_object(
+          'id', a.id, 'kind', a.kind, 'severity', a.severity, 'evidence', a.evidence,
+          'complaintId', a.details->'complaintId', 'decidedAt', a.decided_at)), '[]'::json)
+        from alerts a where a.org_id = ${org.id} and a.status = 'confirmed'
+          and a.decided_at >= ${ts(horizon)}),
+      'responseHours', (select c.body->'afterSales'->'responseHours' from commitments c
+        where c.org_id = ${org.id} and c.current),
+      'lists', (select coalesce(json_agg(json_build_object(
+          'id', e.id, 'list', e.list, 'severity', e.severity, 'listedOn', e.listed_on)), '[]'::json)
+        from list_entries e where e.org_id = ${org.id} and e.removed_at is null
+          and e.max_publish_until > ${today}::date and e.listed_on <= ${today}::date)
+    ) as v`);
+  const found = jsonValue<EvidenceJson>(result);
+  if (!found) throw new Error("the credit evidence query returned no row");
+  const complaintRows = found.complaints.map((c) => ({
+    ...c,
+    createdAt: jsonDate(c.createdAt),
+    answeredAt: jsonDateOrNull(c.answeredAt),
+    decidedAt: jsonDateOrNull(c.decidedAt),
+  }));
+  const alertRows = found.alerts.map((a) => ({
+    ...a,
+    details: { complaintId: a.complaintId } as Record<string, unknown>,
+    decidedAt: jsonDate(a.decidedAt),
+  }));
+  const commitment =
+    found.responseHours === null
+      ? null
+      : { body: { afterSales: { responseHours: found.responseHours } } };
+  const entries = found.lists;
+  const reviewRows = found.reviews;
+  const buyerRows = [{ n: found.buyers }];
+  const inspectionRows = found.inspections;
 
   const upheldViolations: ViolationEvidence[] = complaintRows
     .filter((c) => c.status === "upheld" && c.commitmentId !== null)
@@ -163,12 +214,14 @@ type CreditSummaryView = Pick<ReturnType<typeof creditView>, "score" | "grade" |
 
 /**
  * Summaries kept for a short while per database: a scan page shows two organisations' grades,
- * each ≈ 7 queries to compute from evidence, and a grade moves on the scale of days. The
- * `GET /v1/orgs/{id}/credit` breakdown is always computed afresh.
+ * each a query over all their evidence, and a grade moves on the scale of days. A summary being
+ * computed is shared by every request that asks for it meanwhile, so a popular seller's expiry
+ * costs one computation, not one per concurrent scan. The `GET /v1/orgs/{id}/credit` breakdown
+ * is always computed afresh.
  */
 const summaryCaches = new WeakMap<
   object,
-  { ttlMs: number; entries: Map<string, { until: number; value: CreditSummaryView }> }
+  { ttlMs: number; entries: Map<string, { until: number; value: Promise<CreditSummaryView> }> }
 >();
 const MAX_CACHED_SUMMARIES = 10_000;
 
@@ -177,17 +230,25 @@ export function enableCreditCache(db: Db, ttlMs: number): void {
   else summaryCaches.delete(db);
 }
 
-/** What a profile or a scan page shows: score, grade and when it was computed. */
-export async function creditSummary(db: Db, clock: Clock, org: Org): Promise<CreditSummaryView> {
-  const cache = summaryCaches.get(db);
-  const now = clock.now().getTime();
-  const hit = cache?.entries.get(org.id);
-  if (hit && hit.until > now) return hit.value;
+async function computeSummary(db: Db, clock: Clock, org: Org): Promise<CreditSummaryView> {
   const view = await orgCredit(db, clock, org);
-  const value = { score: view.score, grade: view.grade, computedAt: view.computedAt };
-  if (cache) {
-    if (cache.entries.size >= MAX_CACHED_SUMMARIES) cache.entries.clear();
-    cache.entries.set(org.id, { until: now + cache.ttlMs, value });
-  }
+  return { score: view.score, grade: view.grade, computedAt: view.computedAt };
+}
+
+/** What a profile or a scan page shows: score, grade and when it was computed. */
+export function creditSummary(db: Db, clock: Clock, org: Org): Promise<CreditSummaryView> {
+  const cache = summaryCaches.get(db);
+  if (!cache) return computeSummary(db, clock, org);
+  const now = clock.now().getTime();
+  const hit = cache.entries.get(org.id);
+  if (hit && hit.until > now) return hit.value;
+  const value = computeSummary(db, clock, org);
+  if (cache.entries.size >= MAX_CACHED_SUMMARIES) cache.entries.clear();
+  const entry = { until: now + cache.ttlMs, value };
+  cache.entries.set(org.id, entry);
+  // A failed computation is not kept: the next request tries again.
+  value.catch(() => {
+    if (cache.entries.get(org.id) === entry) cache.entries.delete(org.id);
+  });
   return value;
 }

@@ -38,6 +38,38 @@ export function regionView(code: string) {
   return { code, names: region?.names ?? [], retired: region?.retired ?? false };
 }
 
+/** Who an organisation is, as every public view shows it: verified identity, region, licences. */
+export function identityView(org: Org) {
+  return {
+    id: org.id,
+    nameZh: org.nameZh,
+    nameEn: org.nameEn,
+    uscc: org.uscc,
+    personIdMasked: org.personIdLast4 ? `**************${org.personIdLast4}` : null,
+    roles: org.roles,
+    status: org.status,
+    verified: org.status === "verified",
+    region: regionView(org.regionCode),
+    licences: org.licences,
+  };
+}
+
+/** The public profile from what has been read: the scan page reads these in one query. */
+export function publicOrgView(
+  org: Org,
+  commitment: Commitment | null,
+  entries: ListEntry[],
+  credit: PublicOrgView["credit"],
+): PublicOrgView {
+  return {
+    ...identityView(org),
+    kind: org.kind,
+    commitment: commitment ? commitmentView(commitment) : null,
+    credit,
+    lists: entries.map(listBadge),
+  };
+}
+
 export async function publicProfile(
   db: Db,
   clock: Clock,
@@ -50,22 +82,7 @@ export async function publicProfile(
     publishedListEntries(db, org.id, today),
     credit(db, clock, org),
   ]);
-  return {
-    id: org.id,
-    kind: org.kind,
-    nameZh: org.nameZh,
-    nameEn: org.nameEn,
-    uscc: org.uscc,
-    personIdMasked: org.personIdLast4 ? `**************${org.personIdLast4}` : null,
-    roles: org.roles,
-    status: org.status,
-    verified: org.status === "verified",
-    region: regionView(org.regionCode),
-    licences: org.licences,
-    commitment: commitment ? commitmentView(commitment) : null,
-    credit: score,
-    lists: entries.map(listBadge),
-  };
+  return publicOrgView(org, commitment ?? null, entries, score);
 }
 
 export async function privateProfile(

@@ -11,6 +11,7 @@ import { fileComplaint } from "../feedback/complaints";
 import { confirmReceiptGuarded } from "../feedback/receipt-guard";
 import { ComplaintBody, FollowUpBody, ReviewBody } from "../feedback/schemas";
 import { submitFollowUp, submitReview } from "../feedback/service";
+import { lookupScan } from "../resolver/lookup";
 import { parseScanPath, resolveScan } from "../resolver/resolve";
 import { buildScanView, type Resolved } from "../resolver/view";
 import { clientFingerprint, limitClient } from "../scans/fingerprint";
@@ -176,12 +177,14 @@ async function handle(c: Context<AppEnv>): Promise<Response> {
   } catch (error) {
     if (!(error instanceof AppError) || error.status >= 500) throw error;
     // Back to the page with the error; the forms keep what was typed. Nothing was written.
-    const fresh = await resolveScan(db, parsed.code);
-    const resolved = fresh.found ? fresh.resolved : resolution.resolved;
+    const fresh = await lookupScan(db, parsed.code, clock.now().toISOString().slice(0, 10));
+    if (!fresh.found) throw error;
+    const { resolved } = fresh.resolution;
     const view = await buildScanView(
       db,
       { clock, baseUrl: publicBaseUrl(config), scans: await scanStats(db, resolved.item!.id) },
       resolved,
+      fresh.parties,
     );
     const reason = (error.extras as { reason?: unknown }).reason;
     return scanPageResponse(c, {

@@ -21,6 +21,7 @@ import {
   parseLinkType,
   withQuery,
 } from "./links";
+import { lookupScan } from "./lookup";
 import { negotiate } from "./negotiate";
 import { parseScanPath, resolveScan } from "./resolve";
 import { buildScanView, openRecalls, type Resolved, reportUrl } from "./view";
@@ -114,8 +115,9 @@ async function resolve(c: Context<AppEnv>): Promise<Response> {
   const code = parsed.code;
   // A HEAD is a probe of the resolver, not a person scanning: it is not counted.
   const isScan = c.req.method === "GET";
-  const resolution = await resolveScan(db, code);
-  if (!resolution.found) {
+  const lookup = await lookupScan(db, code, clock.now().toISOString().slice(0, 10));
+  if (!lookup.found) {
+    const resolution = lookup;
     if (isScan && resolution.product && code.level === "item" && code.serial !== undefined) {
       await recordUnknownSerialScan(
         db,
@@ -131,7 +133,7 @@ async function resolve(c: Context<AppEnv>): Promise<Response> {
     );
     return failure(c, req, error, "not_registered");
   }
-  const { resolved } = resolution;
+  const { resolved } = lookup.resolution;
   const headers = { ...resolverHeaders(c, code.key), "Cache-Control": "no-store" };
 
   const linkTypeParam = req.params.get("linkType");
@@ -182,7 +184,7 @@ async function resolve(c: Context<AppEnv>): Promise<Response> {
   if (resolved.item) {
     const item = resolved.item;
     if (isScan) {
-      await recordItemScan(
+      const recorded = await recordItemScan(
         db,
         { now: clock.now(), fingerprint },
         {
@@ -194,10 +196,17 @@ async function resolve(c: Context<AppEnv>): Promise<Response> {
           ownerOrgId: resolved.product.ownerOrgId,
         },
       );
+      stats = recorded.stats;
+    } else {
+      stats = await scanStats(db, item.id);
     }
-    stats = await scanStats(db, item.id);
   }
-  const view = await buildScanView(db, { clock, baseUrl: base, scans: stats }, resolved);
+  const view = await buildScanView(
+    db,
+    { clock, baseUrl: base, scans: stats },
+    resolved,
+    lookup.parties,
+  );
   if (req.wanted === "json") return c.json(view, 200, headers);
   return scanPageResponse(c, {
     lang: req.lang,

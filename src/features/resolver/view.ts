@@ -1,28 +1,23 @@
 // What a scan shows, gathered once: the same content is the HTML page and the resolver's JSON.
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import type { Gs1Code } from "../../codes";
 import { encodeComponent } from "../../codes";
 import { lookupRegion } from "../../codes/region";
 import {
-  type EventRow,
-  eventSubjects,
-  events,
   type Inspection,
   type Item,
-  inspections,
   type Lot,
-  orgs,
   type Product,
   type Recall,
   recalls,
 } from "../../db/schema";
 import type { Db } from "../../db/types";
 import type { Clock } from "../../lib/clock";
-import { historyOf } from "../events/views";
-import { listProductReviews, reviewSummary } from "../feedback/read";
-import { publicProfile } from "../orgs/profile";
-import { getOrg } from "../orgs/service";
-import { clonedCodeAlert, type ScanStats } from "../scans/service";
+import { creditSummary } from "../credit/service";
+import { type PublicOrgView, publicOrgView } from "../orgs/profile";
+import type { ScanStats } from "../scans/service";
+import { readScanContent, type TimelineRow } from "./content";
+import type { Parties, Party } from "./lookup";
 import type { ScanViewT, TimelineEntryT } from "./schemas";
 
 /** Roles under which an event is about a lot or product itself, not one of its items. */
@@ -30,7 +25,6 @@ const OWN_ROLES = ["epc", "quantity", "parent", "child", "input", "output"];
 const TIMELINE_ITEM_MAX = 60;
 const TIMELINE_GROUP_MAX = 20;
 const INSPECTIONS_MAX = 5;
-const SELLERS_MAX = 5;
 const REVIEWS_SHOWN = 5;
 
 export interface Resolved {
@@ -41,7 +35,7 @@ export interface Resolved {
 }
 
 /** The ledger writes keys in more than one percent-encoding; these are the forms a key may have. */
-function keyForms(prefix: string, value: string): string[] {
+export function keyForms(prefix: string, value: string): string[] {
   return [
     ...new Set([
       `${prefix}${value}`,
@@ -65,38 +59,11 @@ export function cityNames(code: string | null | undefined): string[] {
 export const chinaDate = (at: Date) =>
   new Date(at.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 
-async function history(db: Db, keys: { forms: string[]; roles?: string[] }[]): Promise<EventRow[]> {
-  const byId = new Map<number, EventRow>();
-  for (const { forms, roles } of keys) {
-    for (const key of forms)
-      for (const row of await historyOf(db, key, roles)) byId.set(row.id, row);
-  }
-  return [...byId.values()].sort(
-    (a, b) => a.eventTime.getTime() - b.eventTime.getTime() || a.id - b.id,
-  );
-}
-
 const STEP_KINDS: Record<string, string> = { inspecting: "inspection", recalling: "recall" };
 
-async function timelineOf(db: Db, rows: EventRow[]): Promise<TimelineEntryT[]> {
-  const actorIds = [...new Set(rows.flatMap((r) => (r.actorOrgId ? [r.actorOrgId] : [])))];
-  const actors = actorIds.length
-    ? await db
-        .select({
-          id: orgs.id,
-          nameZh: orgs.nameZh,
-          status: orgs.status,
-          regionCode: orgs.regionCode,
-        })
-        .from(orgs)
-        .where(inArray(orgs.id, actorIds))
-    : [];
-  const byId = new Map(actors.map((a) => [a.id, a]));
+function timelineOf(rows: TimelineRow[]): TimelineEntryT[] {
   return rows.map((r) => {
-    const actor = r.actorOrgId ? byId.get(r.actorOrgId) : undefined;
-    const doc = r.document;
-    const destination =
-      typeof doc["zs:destinationRegion"] === "string" ? doc["zs:destinationRegion"] : null;
+    const actor = r.actor;
     const step = (r.bizStep ?? "").replace(/^.*[#/:]/, "");
     return {
       eventId: r.id,
@@ -107,24 +74,16 @@ async function timelineOf(db: Db, rows: EventRow[]): Promise<TimelineEntryT[]> {
         ? { id: actor.id, nameZh: actor.nameZh, verified: actor.status === "verified" }
         : null,
       place: actor ? cityNames(actor.regionCode) : [],
-      destination: destination ? cityNames(destination) : null,
-      confirmedByBuyer: doc["zs:confirmedBy"] === "buyer",
+      destination: r.destination ? cityNames(r.destination) : null,
+      confirmedByBuyer: r.confirmedBy === "buyer",
     };
   });
 }
 
-async function inspectionsOf(db: Db, product: Product, lot: Lot | undefined) {
-  const rows = await db
-    .select({
-      inspection: inspections,
-      lab: { id: orgs.id, nameZh: orgs.nameZh, status: orgs.status },
-    })
-    .from(inspections)
-    .innerJoin(orgs, eq(orgs.id, inspections.inspectorOrgId))
-    .where(lot ? eq(inspections.lotId, lot.id) : eq(inspections.gtin, product.gtin))
-    .orderBy(desc(inspections.issueDate), desc(inspections.createdAt))
-    .limit(INSPECTIONS_MAX);
-  return rows;
+/** An organisation as orgs/profile publicProfile shows it, from what lookupScan already read. */
+async function publicOrgOf(db: Db, clock: Clock, party: Party): Promise<PublicOrgView> {
+  const { org, commitment, lists } = party;
+  return publicOrgView(org, commitment, lists, await creditSummary(db, clock, org));
 }
 
 export const reportUrl = (i: Pick<Inspection, "id" | "pdfSha256">) =>
@@ -140,20 +99,12 @@ export async function openRecalls(db: Db, gtin: string, lot: Lot | undefined): P
   return lot ? rows.filter((r) => r.wholeProduct || r.lotIds.includes(lot.id)) : rows;
 }
 
-async function listingSellers(db: Db, keys: string[]): Promise<string[]> {
-  const rows = await db
-    .selectDistinct({ orgId: events.actorOrgId })
-    .from(events)
-    .innerJoin(eventSubjects, eq(eventSubjects.eventId, events.id))
-    .where(and(eq(events.kind, "listing"), inArray(eventSubjects.subjectKey, keys)))
-    .limit(SELLERS_MAX);
-  return rows.flatMap((r) => (r.orgId ? [r.orgId] : []));
-}
-
+/** The page's content for a resolved code and its parties (see lookupScan): one query, plus credit. */
 export async function buildScanView(
   db: Db,
   ctx: { clock: Clock; baseUrl: string; scans: ScanStats | null },
   resolved: Resolved,
+  parties: Parties,
 ): Promise<ScanViewT> {
   const { code, product, lot, item } = resolved;
   const level = code.level as ScanViewT["level"];
@@ -161,39 +112,28 @@ export async function buildScanView(
   const productForms = [`/01/${gtin}`];
   const lotForms = lot ? keyForms(`/01/${gtin}/10/`, lot.lot) : [];
 
-  const rows = item
-    ? await history(db, [
-        { forms: keyForms(`/01/${gtin}/21/`, item.serial) },
-        { forms: lotForms, roles: OWN_ROLES },
-      ])
-    : lot
-      ? await history(db, [
-          { forms: lotForms, roles: OWN_ROLES },
-          { forms: productForms, roles: OWN_ROLES },
-        ])
-      : await history(db, [{ forms: productForms, roles: OWN_ROLES }]);
-  const shown = rows.slice(-(item ? TIMELINE_ITEM_MAX : TIMELINE_GROUP_MAX));
-
-  const sellerIds = item
-    ? item.sellerOrgId
-      ? [item.sellerOrgId]
-      : []
-    : await listingSellers(db, [...lotForms, ...productForms]);
-
-  const [producerOrg, labs, recallRows, timeline, sellerOrgs, latest, summary, cloned] =
-    await Promise.all([
-      getOrg(db, product.ownerOrgId),
-      inspectionsOf(db, product, lot),
-      openRecalls(db, gtin, lot),
-      timelineOf(db, shown),
-      Promise.all(sellerIds.map((id) => getOrg(db, id))),
-      listProductReviews(db, gtin, { limit: REVIEWS_SHOWN }),
-      reviewSummary(db, gtin),
-      item ? clonedCodeAlert(db, code.key) : Promise.resolve(null),
-    ]);
-  const [producer, ...sellers] = await Promise.all(
-    [producerOrg, ...sellerOrgs].map((o) => publicProfile(db, ctx.clock, o)),
-  );
+  const [content, producer, ...sellers] = await Promise.all([
+    readScanContent(db, {
+      gtin,
+      ...(lot ? { lotId: lot.id } : {}),
+      anyRole: item ? keyForms(`/01/${gtin}/21/`, item.serial) : [],
+      ownRole: item ? lotForms : [...lotForms, ...productForms],
+      roles: OWN_ROLES,
+      timelineMax: item ? TIMELINE_ITEM_MAX : TIMELINE_GROUP_MAX,
+      inspectionsMax: INSPECTIONS_MAX,
+      reviewsShown: REVIEWS_SHOWN,
+      ...(item ? { itemKey: code.key } : {}),
+    }),
+    ...[parties.producer, ...parties.sellers].map((p) => publicOrgOf(db, ctx.clock, p)),
+  ]);
+  const timeline = timelineOf(content.timeline);
+  const labs = content.inspections;
+  const recallRows = lot
+    ? content.recalls.filter((r) => r.wholeProduct || r.lotIds.includes(lot.id))
+    : content.recalls;
+  const cloned = content.cloned;
+  const summary = content.reviewSummary;
+  const latest = { items: content.latestReviews };
 
   const warnings: ScanViewT["warnings"] = [];
   const recall = recallRows[0];
@@ -213,11 +153,11 @@ export async function buildScanView(
         : {}),
     });
   }
-  const failed = labs.find((l) => l.inspection.conclusion === "fail");
+  const failed = labs.find((l) => l.conclusion === "fail");
   if (lot?.nonConforming || (lot && failed)) {
     warnings.push({
       kind: "non_conforming",
-      detail: failed ? `report ${failed.inspection.reportNumber}: fail` : "failed inspection",
+      detail: failed ? `report ${failed.reportNumber}: fail` : "failed inspection",
     });
   }
   if (cloned) {
@@ -272,7 +212,7 @@ export async function buildScanView(
           recalled: item.recalled || lot?.recalled === true || recallRows.length > 0,
         }
       : null,
-    inspections: labs.map(({ inspection: i, lab }) => ({
+    inspections: labs.map(({ lab, ...i }) => ({
       id: i.id,
       lot: i.lot,
       reportNumber: i.reportNumber,

@@ -3,6 +3,7 @@ import { and, asc, count, desc, eq, gte, inArray, isNull, min, sql } from "drizz
 import { alerts, scans } from "../../db/schema";
 import type { Db } from "../../db/types";
 import { raiseAlert } from "../alerts/raise";
+import { jsonDate, jsonValue } from "../resolver/json-rows";
 import { type CloneSignal, cloneSignals, RULES_LOOKBACK_MS, roundCoordinate } from "./rules";
 
 export interface ScannedItem {
@@ -36,42 +37,98 @@ async function evaluate(tx: Db, item: ScannedItem, now: Date): Promise<CloneSign
     .orderBy(desc(scans.at))
     .limit(SCANS_EVALUATED);
   const signals = cloneSignals(recent, now);
-  if (signals.length > 0) {
-    await raiseAlert(tx, now, {
-      kind: "cloned_code",
-      severity: "high",
-      subjectKey: item.key,
-      orgId: item.ownerOrgId,
-      evidence: [],
-      details: {
-        rules: signals.map((s) => s.rule),
-        reasons: signals.map((s) => s.message),
-        ...Object.fromEntries(signals.map((s) => [s.rule, s.details])),
-        lastScanAt: now.toISOString(),
-        scanIds: recent.slice(0, 20).map((s) => s.id),
-      },
-    });
-  }
+  if (signals.length > 0)
+    await raiseCloned(
+      tx,
+      item,
+      now,
+      signals,
+      recent.map((s) => s.id),
+    );
   return signals;
 }
 
-/** Records a scan of a commissioned item and checks the cloned-code rules. */
+/** The ids of the scans named in an alert's details: the latest few. */
+const SCAN_IDS_IN_ALERT = 20;
+
+function raiseCloned(tx: Db, item: ScannedItem, now: Date, signals: CloneSignal[], ids: number[]) {
+  return raiseAlert(tx, now, {
+    kind: "cloned_code",
+    severity: "high",
+    subjectKey: item.key,
+    orgId: item.ownerOrgId,
+    evidence: [],
+    details: {
+      rules: signals.map((s) => s.rule),
+      reasons: signals.map((s) => s.message),
+      ...Object.fromEntries(signals.map((s) => [s.rule, s.details])),
+      lastScanAt: now.toISOString(),
+      scanIds: ids.slice(0, SCAN_IDS_IN_ALERT),
+    },
+  });
+}
+
+interface RecordedJson {
+  recent: {
+    id: number;
+    at: string;
+    fingerprint: string;
+    latitude: number | null;
+    longitude: number | null;
+    itemState: string | null;
+  }[];
+  count: number;
+  firstAt: string;
+}
+
+/**
+ * Records a scan of a commissioned item and checks the cloned-code rules. The insert, the
+ * scans the rules read and the item's tally are one statement (one round trip); an alert, when
+ * a rule fires, is a second. Returns the signals and the tally including this scan.
+ */
 export async function recordItemScan(
   db: Db,
   ctx: ScanContext,
   item: ScannedItem,
-): Promise<CloneSignal[]> {
-  return db.transaction(async (tx) => {
-    await tx.insert(scans).values({
-      gtin: item.gtin,
-      serial: item.serial,
-      itemId: item.id,
-      itemState: item.state,
-      fingerprint: ctx.fingerprint,
-      at: ctx.now,
-    });
-    return evaluate(tx, item, ctx.now);
-  });
+): Promise<{ signals: CloneSignal[]; stats: ScanStats }> {
+  const since = new Date(ctx.now.getTime() - RULES_LOOKBACK_MS);
+  const at = sql`${ctx.now.toISOString()}::timestamptz`;
+  // The inserted row is not visible to the other parts of the same statement: it is added to
+  // both the scans read and the tally by hand.
+  const result = await db.execute(sql`
+    with added as (
+      insert into scans (gtin, serial, item_id, item_state, fingerprint, at)
+      values (${item.gtin}, ${item.serial}, ${item.id}, ${item.state}, ${ctx.fingerprint}, ${at})
+      returning id, at, fingerprint, latitude, longitude, item_state
+    ), earlier as (
+      select id, at, fingerprint, latitude, longitude, item_state from scans
+      where item_id = ${item.id} and at >= ${since.toISOString()}::timestamptz
+      order by at desc limit ${SCANS_EVALUATED}
+    ), recent as (
+      select * from (select * from added union all select * from earlier) r
+      order by at desc limit ${SCANS_EVALUATED}
+    ), tally as (
+      select count(*) as n, min(at) as first from scans where item_id = ${item.id}
+    )
+    select json_build_object(
+      'recent', (select json_agg(json_build_object('id', id, 'at', at, 'fingerprint', fingerprint,
+        'latitude', latitude, 'longitude', longitude, 'itemState', item_state) order by at desc) from recent),
+      'count', (select n + 1 from tally),
+      'firstAt', (select least(first, (select at from added)) from tally)
+    ) as v`);
+  const row = jsonValue<RecordedJson>(result);
+  if (!row) throw new Error("recording a scan returned no row");
+  const recent = row.recent.map((s) => ({ ...s, at: jsonDate(s.at) }));
+  const signals = cloneSignals(recent, ctx.now);
+  if (signals.length > 0)
+    await raiseCloned(
+      db,
+      item,
+      ctx.now,
+      signals,
+      recent.map((s) => s.id),
+    );
+  return { signals, stats: { count: Number(row.count), firstAt: jsonDate(row.firstAt) } };
 }
 
 /** A scan of a serial that was never commissioned under a registered GTIN: a counterfeit signal. */

@@ -2,23 +2,10 @@
 import { inArray } from "drizzle-orm";
 import { type Org, orgs } from "../../db/schema";
 import type { Db } from "../../db/types";
-import { regionView } from "../orgs/profile";
+import { identityView } from "../orgs/profile";
 import type { PartyView } from "./schemas";
 
-export function partyView(org: Org): PartyView {
-  return {
-    id: org.id,
-    nameZh: org.nameZh,
-    nameEn: org.nameEn,
-    uscc: org.uscc,
-    personIdMasked: org.personIdLast4 ? `**************${org.personIdLast4}` : null,
-    roles: org.roles,
-    status: org.status,
-    verified: org.status === "verified",
-    region: regionView(org.regionCode),
-    licences: org.licences,
-  };
-}
+export const partyView = (org: Org): PartyView => identityView(org);
 
 export async function partiesOf(
   db: Db,
