@@ -4,13 +4,16 @@ import { rowsOf } from "../db/rows";
 import { checkpoints, type EventRow, events, logLeaves } from "../db/schema";
 import type { Database, Db } from "../db/types";
 import { type SignedCheckpoint, type SigningKey, signCheckpoint } from "./checkpoint";
-import { bytesToHex, hexToBytes, utf8 } from "./hex";
-import { leafHash, MerkleLog } from "./merkle";
+import { bytesToHex, utf8 } from "./hex";
+import { contiguousSize, extendNodes, lockSequencer, STORED_LEVEL, StoredLog } from "./log-nodes";
+import { leafHash } from "./merkle";
 
 export interface LogDeps {
   signingKey: SigningKey;
   origin: string;
   now(): Date;
+  /** Lowest level of log_nodes (tests use a small one so that few leaves reach it). */
+  storedLevel?: number;
 }
 
 /** The bytes a leaf commits to: what identifies the event plus what its Event Hash ID leaves out. */
@@ -33,21 +36,22 @@ export async function leafHashOf(e: Parameters<typeof leafEntry>[0]): Promise<st
   return bytesToHex(await leafHash(leafEntry(e)));
 }
 
-// Any fixed number serves: it names the lock that makes one sequencer run at a time.
-const SEQUENCER_LOCK = 7_412_001;
 /** Arrival ids are looked back this far for late commits (a transaction that took long to commit). */
 const LATE_COMMIT_WINDOW = 100_000;
 const SEQUENCE_BATCH = 50_000;
 
 /**
- * Gives every committed event without a leaf the next leaf index, in arrival order. Runs under
- * an advisory lock so that two nodes cannot hand out the same index.
+ * Gives every committed event without a leaf the next leaf index, in arrival order, and stores
+ * the subtree nodes the new leaves complete in the same transaction. Runs under an advisory lock
+ * so that two nodes cannot hand out the same index. A log from before log_nodes is back-filled
+ * first, one bounded transaction at a time.
  */
-export async function sequencePending(db: Database): Promise<number> {
+export async function sequencePending(db: Database, storedLevel = STORED_LEVEL): Promise<number> {
   let added = 0;
   for (;;) {
-    const batch = await db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(${SEQUENCER_LOCK})`);
+    const step = await db.transaction(async (tx) => {
+      await lockSequencer(tx);
+      if (!(await extendNodes(tx, storedLevel))) return { added: 0, more: true };
       // Never below a signed size: a removed last leaf must leave a hole, not be silently reused.
       const head = rowsOf<{ next: number | string; last: number | string }>(
         await tx.execute(sql`
@@ -56,6 +60,8 @@ export async function sequencePending(db: Database): Promise<number> {
           from log_leaves`),
       )[0]!;
       const floor = Number(head.last) - LATE_COMMIT_WINDOW;
+      // The repeated bound on l.event_id lets the planner read only the window's leaves (an
+      // index range) instead of hashing every leaf of the log.
       const pending = rowsOf<{
         id: number | string;
         hash_id: string;
@@ -66,11 +72,12 @@ export async function sequencePending(db: Database): Promise<number> {
       }>(
         await tx.execute(sql`
           select e.id, e.hash_id, e.event_id, e.record_time, e.actor_org_id, e.kind from events e
-          where e.id > ${floor} and not exists (select 1 from log_leaves l where l.event_id = e.id)
+          where e.id > ${floor}
+            and not exists (select 1 from log_leaves l where l.event_id = e.id and l.event_id > ${floor})
           order by e.id limit ${SEQUENCE_BATCH}`),
       );
-      if (pending.length === 0) return 0;
-      let index = Number(head.next);
+      if (pending.length === 0) return { added: 0, more: false };
+      const index = Number(head.next);
       const leaves = await Promise.all(
         pending.map(async (e, i) => ({
           leafIndex: index + i,
@@ -84,47 +91,20 @@ export async function sequencePending(db: Database): Promise<number> {
           }),
         })),
       );
-      index += leaves.length;
       for (let i = 0; i < leaves.length; i += 5_000)
         await tx.insert(logLeaves).values(leaves.slice(i, i + 5_000));
-      return leaves.length;
+      // Fewer than one block was left unhashed above, so this reads at most the new leaves and it.
+      await extendNodes(tx, storedLevel, SEQUENCE_BATCH + 2 ** (storedLevel + 1));
+      return { added: leaves.length, more: leaves.length === SEQUENCE_BATCH };
     });
-    added += batch;
-    if (batch < SEQUENCE_BATCH) return added;
+    added += step.added;
+    if (!step.more) return added;
   }
 }
 
-const trees = new WeakMap<Database, { tree: MerkleLog; sync: Promise<MerkleLog> | null }>();
-
-/** The in-memory tree of this process, brought up to date with the leaves in the database. */
-export async function syncedTree(db: Database): Promise<MerkleLog> {
-  let state = trees.get(db);
-  if (!state) {
-    state = { tree: new MerkleLog(), sync: null };
-    trees.set(db, state);
-  }
-  const s = state;
-  s.sync ??= (async () => {
-    try {
-      const rows = await db
-        .select({ leafIndex: logLeaves.leafIndex, leafHash: logLeaves.leafHash })
-        .from(logLeaves)
-        .where(gte(logLeaves.leafIndex, s.tree.size))
-        .orderBy(asc(logLeaves.leafIndex));
-      // Stop at a hole: a tree that skipped it would sign a history with an event missing.
-      const hole = rows.findIndex((r, i) => r.leafIndex !== s.tree.size + i);
-      const contiguous = hole === -1 ? rows : rows.slice(0, hole);
-      if (s.tree.size === 0 && contiguous.length > 1000) {
-        s.tree = await MerkleLog.fromLeafHashes(contiguous.map((r) => hexToBytes(r.leafHash)));
-      } else {
-        for (const r of contiguous) await s.tree.append(hexToBytes(r.leafHash));
-      }
-      return s.tree;
-    } finally {
-      s.sync = null;
-    }
-  })();
-  return s.sync;
+/** Roots and proofs of the log, read from its stored nodes (one per request). */
+export function storedLog(db: Db, deps?: Pick<LogDeps, "storedLevel">): StoredLog {
+  return new StoredLog(db, deps?.storedLevel ?? STORED_LEVEL);
 }
 
 export function signedCheckpointOf(row: typeof checkpoints.$inferSelect): SignedCheckpoint {
@@ -164,15 +144,16 @@ export async function checkpoint(
     deps.now().getTime() - Date.parse(last.timestamp) < minIntervalMs
   )
     return last;
-  await sequencePending(db);
-  const tree = await syncedTree(db);
-  if (last && last.treeSize >= tree.size) return last;
-  if (!last && tree.size === 0) return null;
+  const storedLevel = deps.storedLevel ?? STORED_LEVEL;
+  await sequencePending(db, storedLevel);
+  const size = await contiguousSize(db, storedLevel);
+  if (last && last.treeSize >= size) return last;
+  if (!last && size === 0) return null;
   const signed = await signCheckpoint(
     {
       origin: deps.origin,
-      treeSize: tree.size,
-      rootHash: bytesToHex(await tree.root(tree.size)),
+      treeSize: size,
+      rootHash: bytesToHex(await storedLog(db, deps).root(size)),
       timestamp: deps.now().toISOString(),
     },
     deps.signingKey,

@@ -29,6 +29,12 @@ export function emptyRoot(): Promise<Bytes> {
  */
 export interface SubtreeHashes {
   perfect(level: number, index: number): Promise<Uint8Array> | Uint8Array;
+  /**
+   * Where a store keeps the roots of the imperfect ranges it was asked for, keyed "start:end".
+   * They lie on the right edges of the trees proven against, so proofs against one size share
+   * the same few: an export of many events hashes them once instead of once per event.
+   */
+  readonly edges?: Map<string, Promise<Bytes>>;
 }
 
 // Sizes may exceed 2^32, so halving is arithmetic rather than a bit shift.
@@ -60,12 +66,16 @@ async function subtreeRoot(tree: SubtreeHashes, [start, end]: Range): Promise<By
   if (n === 0) return emptyRoot();
   const level = exponentOf(n);
   if (level !== null) return new Uint8Array(await tree.perfect(level, start / n));
+  const key = `${start}:${end}`;
+  const kept = tree.edges?.get(key);
+  if (kept) return new Uint8Array(await kept);
   const k = largestPowerOfTwoBelow(n);
-  const [left, right] = await Promise.all([
+  const root = Promise.all([
     subtreeRoot(tree, [start, start + k]),
     subtreeRoot(tree, [start + k, end]),
-  ]);
-  return nodeHash(left, right);
+  ]).then(([left, right]) => nodeHash(left, right));
+  tree.edges?.set(key, root);
+  return new Uint8Array(await root);
 }
 
 // The stored subtrees that subtreeRoot reads for a range, as [level, index].

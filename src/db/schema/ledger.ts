@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   bigserial,
+  check,
   index,
   integer,
   jsonb,
@@ -100,6 +101,28 @@ export const logLeaves = pgTable(
   (t) => [uniqueIndex("log_leaves_event_key").on(t.eventId)],
 );
 
+/**
+ * Hashes of the log's complete subtrees: the node at (level, index) covers leaves
+ * [index * 2^level, (index + 1) * 2^level). Only levels from 8 up are kept (about 1/128 of a
+ * row per leaf); proofs recompute the lower ones from at most 2^8 leaves. Written once, by the
+ * sequencer, in the transaction that makes the subtree complete; never updated.
+ */
+export const logNodes = pgTable(
+  "log_nodes",
+  {
+    level: integer().notNull(),
+    index: bigint({ mode: "number" }).notNull(),
+    /** RFC 9162 hash (hex) of the subtree. */
+    hash: text().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.level, t.index] }),
+    check("log_nodes_level_check", sql`${t.level} between 0 and 62`),
+    check("log_nodes_index_check", sql`${t.index} >= 0`),
+    check("log_nodes_hash_check", sql`${t.hash} ~ '^[0-9a-f]{64}$'`),
+  ],
+);
+
 export const checkpoints = pgTable("checkpoints", {
   treeSize: bigint({ mode: "number" }).primaryKey(),
   rootHash: text().notNull(),
@@ -140,5 +163,6 @@ export const receipts = pgTable(
 
 export type EventRow = typeof events.$inferSelect;
 export type EventSubject = typeof eventSubjects.$inferSelect;
+export type LogNode = typeof logNodes.$inferSelect;
 export type Checkpoint = typeof checkpoints.$inferSelect;
 export type Receipt = typeof receipts.$inferSelect;

@@ -12,8 +12,8 @@ import {
 import type { Database, Db } from "../../db/types";
 import type { SignedCheckpoint } from "../../ledger/checkpoint";
 import { bytesToHex } from "../../ledger/hex";
-import { checkpoint, type LogDeps, syncedTree } from "../../ledger/log";
-import { type MerkleLog, nodeHash } from "../../ledger/merkle";
+import { checkpoint, type LogDeps, storedLog } from "../../ledger/log";
+import type { StoredLog } from "../../ledger/log-nodes";
 import { type KeyData, orgIdOf } from "./replay";
 
 /**
@@ -224,8 +224,23 @@ export async function exportCheckpoint(
   return checkpoint(db, deps, minIntervalMs);
 }
 
-/** The log's in-memory tree as last synced; it only grows, so it is synced only when behind. */
-const trees = new WeakMap<Database, MerkleLog>();
+/**
+ * One stored-log reader per checkpoint size, shared by the traces against it: the nodes every
+ * proof against that size needs (its right edge) are read and hashed once. Renewed after
+ * `PROOF_READER_USES` traces so that the leaves it has read stay a bounded set.
+ */
+const readers = new WeakMap<Database, { treeSize: number; uses: number; log: StoredLog }>();
+const PROOF_READER_USES = 1_000;
+
+function readerAt(db: Database, treeSize: number): StoredLog {
+  let reader = readers.get(db);
+  if (!reader || reader.treeSize !== treeSize || reader.uses >= PROOF_READER_USES) {
+    reader = { treeSize, uses: 0, log: storedLog(db) };
+    readers.set(db, reader);
+  }
+  reader.uses++;
+  return reader.log;
+}
 
 /**
  * RFC 9162 audit paths of events against a checkpoint, so an export verifies offline with the
@@ -242,77 +257,16 @@ export async function inclusionProofs(
     (r) => r.leafIndex !== null && r.leafHash !== null && r.leafIndex < checkpoint.treeSize,
   );
   if (covered.length === 0) return out;
-  let tree = trees.get(db);
-  if (!tree || tree.size < checkpoint.treeSize) {
-    tree = await syncedTree(db);
-    trees.set(db, tree);
-  }
-  if (tree.size < checkpoint.treeSize) return out;
-  for (const r of covered) {
-    const proof = await auditPath(tree, r.leafIndex!, checkpoint.treeSize);
-    out.set(r.id, { leafIndex: r.leafIndex!, leafHash: r.leafHash!, proof: proof.map(bytesToHex) });
+  const proofs = await readerAt(db, checkpoint.treeSize).inclusionProofs(
+    covered.map((r) => r.leafIndex!),
+    checkpoint.treeSize,
+  );
+  for (const [i, r] of covered.entries()) {
+    out.set(r.id, {
+      leafIndex: r.leafIndex!,
+      leafHash: r.leafHash!,
+      proof: proofs[i]!.map(bytesToHex),
+    });
   }
   return out;
-}
-
-const largestPowerOfTwoBelow = (n: number) => {
-  let k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
-};
-
-const exponentOf = (n: number): number | null => {
-  let level = 0;
-  for (let k = 1; k <= n; k *= 2, level++) if (k === n) return level;
-  return null;
-};
-
-/**
- * Roots of the imperfect subtrees along a tree's right edge, kept per process: a range of
- * leaves that exist never changes its root, and every proof against one checkpoint needs the
- * same few, so an export of hundreds of events hashes them once instead of once per event.
- */
-const edgeRoots = new WeakMap<MerkleLog, Map<string, Promise<Uint8Array>>>();
-const EDGE_ROOTS_KEPT = 10_000;
-
-function rangeRoot(tree: MerkleLog, start: number, end: number): Promise<Uint8Array> {
-  const n = end - start;
-  const level = exponentOf(n);
-  if (level !== null) return Promise.resolve(tree.perfect(level, start / n));
-  let memo = edgeRoots.get(tree);
-  if (!memo || memo.size > EDGE_ROOTS_KEPT) {
-    memo = new Map();
-    edgeRoots.set(tree, memo);
-  }
-  const key = `${start}:${end}`;
-  let root = memo.get(key);
-  if (!root) {
-    const k = largestPowerOfTwoBelow(n);
-    root = Promise.all([rangeRoot(tree, start, start + k), rangeRoot(tree, start + k, end)]).then(
-      ([left, right]) => nodeHash(left, right),
-    );
-    memo.set(key, root);
-  }
-  return root;
-}
-
-/** RFC 9162 PATH(m, D[n]): the same audit path as `MerkleLog.inclusionProof`, edge roots memoised. */
-export async function auditPath(
-  tree: MerkleLog,
-  leafIndex: number,
-  treeSize: number,
-): Promise<Uint8Array[]> {
-  const ranges: [number, number][] = [];
-  let [start, end] = [0, treeSize];
-  while (end - start > 1) {
-    const split = start + largestPowerOfTwoBelow(end - start);
-    if (leafIndex < split) {
-      ranges.push([split, end]);
-      end = split;
-    } else {
-      ranges.push([start, split]);
-      start = split;
-    }
-  }
-  return Promise.all(ranges.reverse().map(([a, b]) => rangeRoot(tree, a, b)));
 }
