@@ -27,7 +27,12 @@ export default {
     );
     const config = loadConfig({ ...strings, DATABASE_URL: env.HYPERDRIVE.connectionString });
     // Hyperdrive pools connections on its side; a Worker keeps none between requests.
-    const handle = openPostgres(env.HYPERDRIVE.connectionString, { max: 5, idleTimeoutSeconds: 1 });
+    // A connection lives for one request here: prepared statements would not be reused.
+    const handle = openPostgres(env.HYPERDRIVE.connectionString, {
+      max: 5,
+      idleTimeoutSeconds: 1,
+      prepare: false,
+    });
     secrets ??= loadServiceSecrets(handle.db, config).catch((error) => {
       secrets = undefined;
       throw error;

@@ -46,7 +46,12 @@ export async function runCaptureJob(
   try {
     outcome = await captureEvents(deps, prepared, job.behaviour, job.capturedByOrgId);
   } catch (error) {
-    deps.logger.error("epcis capture job failed", { jobId: job.id, error: String(error) });
+    deps.logger.error("epcis capture job failed", {
+      jobId: job.id,
+      error: String(error),
+      cause:
+        error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined,
+    });
     outcome = {
       captured: 0,
       duplicates: 0,
