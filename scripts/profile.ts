@@ -148,39 +148,39 @@ await onDatabase(
       },
     };
     // Capture: one 1,000-event document per request (ObjectEvents of commissioned items at a hub).
-  workloads.capture = async (i) => {
-    const accepted = await fetch(`${base}/epcis/capture`, {
-      method: "POST",
-      headers: { ...auth(demo.keys.logistics!), "Content-Type": "application/ld+json" },
-      body: JSON.stringify({
-        "@context": ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"],
-        type: "EPCISDocument",
-        schemaVersion: "2.0",
-        creationDate: new Date().toISOString(),
-        epcisBody: {
-          eventList: Array.from({ length: 1000 }, (_, j) => ({
-            type: "ObjectEvent",
-            eventTime: new Date(Date.UTC(2026, 10, 1) + (i * 1000 + j) * 1000).toISOString(),
-            eventTimeZoneOffset: "+08:00",
-            action: "OBSERVE",
-            epcList: [`urn:epc:id:sgtin:6970000.000101.P${i}x${j}`],
-            bizStep: "receiving",
-            disposition: "in_progress",
-            readPoint: { id: "urn:epc:id:sgln:6970000.00001.0" },
-          })),
-        },
-      }),
-    });
-    const location = accepted.headers.get("location");
-    if (accepted.status !== 202 || !location) return accepted;
-    for (;;) {
-      const job = await fetch(`${base}${location}`, { headers: auth(demo.keys.logistics!) });
-      const state = (await job.clone().json()) as { running?: boolean };
-      if (state.running === false) return job;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  const once = workloads[values.path!];
+    workloads.capture = async (i) => {
+      const accepted = await fetch(`${base}/epcis/capture`, {
+        method: "POST",
+        headers: { ...auth(demo.keys.logistics!), "Content-Type": "application/ld+json" },
+        body: JSON.stringify({
+          "@context": ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"],
+          type: "EPCISDocument",
+          schemaVersion: "2.0",
+          creationDate: new Date().toISOString(),
+          epcisBody: {
+            eventList: Array.from({ length: 1000 }, (_, j) => ({
+              type: "ObjectEvent",
+              eventTime: new Date(Date.UTC(2026, 10, 1) + (i * 1000 + j) * 1000).toISOString(),
+              eventTimeZoneOffset: "+08:00",
+              action: "OBSERVE",
+              epcList: [`urn:epc:id:sgtin:6970000.000101.P${i}x${j}`],
+              bizStep: "receiving",
+              disposition: "in_progress",
+              readPoint: { id: "urn:epc:id:sgln:6970000.00001.0" },
+            })),
+          },
+        }),
+      });
+      const location = accepted.headers.get("location");
+      if (accepted.status !== 202 || !location) return accepted;
+      for (;;) {
+        const job = await fetch(`${base}${location}`, { headers: auth(demo.keys.logistics!) });
+        const state = (await job.clone().json()) as { running?: boolean };
+        if (state.running === false) return job;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const once = workloads[values.path!];
     if (!once) throw new Error(`--path must be one of ${Object.keys(workloads).join(", ")}`);
     const session = new Session();
     session.connect();
