@@ -1,6 +1,6 @@
 // The one append path of the ledger: lifecycle API and EPCIS capture both write events through here.
-import { and, eq, getTableColumns, inArray, isNull, sql } from "drizzle-orm";
-import { toSnakeCase } from "drizzle-orm/casing";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { rowFromJson } from "../db/json-rows";
 import { rowsOf } from "../db/rows";
 import { type EventRow, eventSubjects, events } from "../db/schema";
 import type { Db } from "../db/types";
@@ -103,21 +103,6 @@ async function storedByHash(tx: Db, hashed: { hashId: string }[]) {
   return { originals, declarations };
 }
 
-// The database is opened with snake_case casing: a column named by its key is stored snake_cased.
-const eventColumns = Object.entries(getTableColumns(events)).map(
-  ([key, column]) => [key, column.keyAsName ? toSnakeCase(key) : column.name, column] as const,
-);
-
-/** A row of `returning *` read back through the table's column mappings, as Drizzle would. */
-function eventRowOf(raw: Record<string, unknown>): EventRow {
-  const row: Record<string, unknown> = {};
-  for (const [key, name, column] of eventColumns) {
-    const value = raw[name];
-    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-  }
-  return row as EventRow;
-}
-
 /**
  * One statement per chunk: the events (skipping any whose Event Hash ID is stored) and the
  * subjects of those inserted, so an append costs one round trip to the database.
@@ -181,7 +166,7 @@ async function insertWithSubjects(
       )
       select * from ev`),
   );
-  return inserted.map(eventRowOf);
+  return inserted.map((raw) => rowFromJson(events, raw));
 }
 
 /** An error declaration (a stored event resent with errorDeclaration) becomes a new event. */

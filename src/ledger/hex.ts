@@ -1,4 +1,5 @@
-// Byte helpers shared by the ledger modules (hex, base64, UTF-8, SHA-256) on WebCrypto only.
+// Byte helpers shared by the ledger modules (hex, base64, UTF-8, SHA-256).
+import { createHash } from "node:crypto";
 
 const HEX_DIGITS = "0123456789abcdef";
 
@@ -64,6 +65,11 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
+/**
+ * node:crypto (in Workers through nodejs_compat) rather than WebCrypto: a WebCrypto digest is a
+ * job on the thread pool, whose dispatch costs far more than hashing the few bytes of a leaf,
+ * a node or an event's pre-hash string. Kept async so callers need not care.
+ */
 export async function sha256(data: Bytes): Promise<Bytes> {
-  return new Uint8Array(await globalThis.crypto.subtle.digest("SHA-256", data));
+  return new Uint8Array(createHash("sha256").update(data).digest());
 }

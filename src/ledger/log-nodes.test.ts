@@ -224,3 +224,32 @@ describe("holes", () => {
     }
   });
 });
+
+describe("late commits", () => {
+  it("sequences an event whose transaction committed after later events were sequenced", async () => {
+    const own = await createTestDb();
+    try {
+      await addEvents(own.db, 5);
+      // An id taken by a transaction that is still open while later events commit and are sequenced.
+      const [reserved] = rowsOf<{ id: number | string }>(
+        await own.db.execute(sql`select nextval('events_id_seq') as id`),
+      );
+      await addEvents(own.db, 4);
+      expect(await sequencePending(own.db, K)).toBe(9);
+      expect(await sequencePending(own.db, K)).toBe(0);
+      await own.db.execute(sql`
+        insert into events (id, event_id, hash_id, kind, event_type, event_time, record_time, document)
+        values (${Number(reserved!.id)}, 'urn:uuid:late', 'ni:///sha-256;late?ver=CBV2.0', 'test', 'ObjectEvent',
+                timestamptz '2026-01-01', timestamptz '2026-01-01', '{}'::jsonb)`);
+      expect(await sequencePending(own.db, K)).toBe(1);
+      const [leaf] = await own.db
+        .select()
+        .from(logLeaves)
+        .where(sql`${logLeaves.eventId} = ${Number(reserved!.id)}`);
+      expect(leaf?.leafIndex).toBe(9);
+      expect(await contiguousSize(own.db, K)).toBe(10);
+    } finally {
+      await own.close();
+    }
+  });
+});

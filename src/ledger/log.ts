@@ -40,6 +40,49 @@ export async function leafHashOf(e: Parameters<typeof leafEntry>[0]): Promise<st
 const LATE_COMMIT_WINDOW = 100_000;
 const SEQUENCE_BATCH = 50_000;
 
+interface PendingEvent {
+  id: number | string;
+  hash_id: string;
+  event_id: string;
+  record_time: string | Date;
+  actor_org_id: string | null;
+  kind: string;
+}
+
+/**
+ * Committed events without a leaf, in arrival order: those after the last sequenced one (an
+ * index range at the end of the log), and late commits below it (an id taken before `last` by a
+ * transaction that committed after `last` was sequenced). The window is searched for those only
+ * when its events and leaves do not count the same, so an idle tick costs two index counts
+ * rather than an anti-join over the whole window.
+ */
+async function pendingEvents(tx: Db, last: number): Promise<PendingEvent[]> {
+  const columns = sql`e.id, e.hash_id, e.event_id, e.record_time, e.actor_org_id, e.kind`;
+  const floor = last - LATE_COMMIT_WINDOW;
+  const [window] = rowsOf<{ events: number | string; leaves: number | string }>(
+    await tx.execute(sql`
+      select (select count(*) from events where id > ${floor} and id <= ${last}) as events,
+             (select count(*) from log_leaves where event_id > ${floor} and event_id <= ${last}) as leaves`),
+  );
+  const late =
+    Number(window?.events) === Number(window?.leaves)
+      ? []
+      : rowsOf<PendingEvent>(
+          // The repeated bound on l.event_id lets the planner read only the window's leaves.
+          await tx.execute(sql`
+            select ${columns} from events e
+            where e.id > ${floor} and e.id <= ${last}
+              and not exists (select 1 from log_leaves l where l.event_id = e.id and l.event_id > ${floor})
+            order by e.id limit ${SEQUENCE_BATCH}`),
+        );
+  const fresh = rowsOf<PendingEvent>(
+    await tx.execute(sql`
+      select ${columns} from events e where e.id > ${last}
+      order by e.id limit ${SEQUENCE_BATCH - late.length}`),
+  );
+  return [...late, ...fresh];
+}
+
 /**
  * Gives every committed event without a leaf the next leaf index, in arrival order, and stores
  * the subtree nodes the new leaves complete in the same transaction. Runs under an advisory lock
@@ -59,23 +102,7 @@ export async function sequencePending(db: Database, storedLevel = STORED_LEVEL):
                  coalesce(max(event_id), 0) as last
           from log_leaves`),
       )[0]!;
-      const floor = Number(head.last) - LATE_COMMIT_WINDOW;
-      // The repeated bound on l.event_id lets the planner read only the window's leaves (an
-      // index range) instead of hashing every leaf of the log.
-      const pending = rowsOf<{
-        id: number | string;
-        hash_id: string;
-        event_id: string;
-        record_time: string | Date;
-        actor_org_id: string | null;
-        kind: string;
-      }>(
-        await tx.execute(sql`
-          select e.id, e.hash_id, e.event_id, e.record_time, e.actor_org_id, e.kind from events e
-          where e.id > ${floor}
-            and not exists (select 1 from log_leaves l where l.event_id = e.id and l.event_id > ${floor})
-          order by e.id limit ${SEQUENCE_BATCH}`),
-      );
+      const pending = await pendingEvents(tx, Number(head.last));
       if (pending.length === 0) return { added: 0, more: false };
       const index = Number(head.next);
       const leaves = await Promise.all(

@@ -84,6 +84,9 @@ export const eventSubjects = pgTable(
   (t) => [
     primaryKey({ columns: [t.eventId, t.subjectKey, t.role] }),
     index("event_subjects_key_idx").on(t.subjectKey, t.eventId),
+    // A lot's or product's own events (its inspections, recalls, lot sales), without the
+    // context rows every event of its items adds: thousands per lot.
+    index("event_subjects_own_idx").on(t.subjectKey, t.eventId).where(sql`${t.role} <> 'context'`),
   ],
 );
 

@@ -1,11 +1,11 @@
 // Gathers an organisation's credit evidence from the database and runs the pure formula over it.
 import type { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
+import { jsonDate, jsonDateOrNull, jsonValue } from "../../db/json-rows";
 import { rowsOf } from "../../db/rows";
 import type { Org } from "../../db/schema";
 import type { Db } from "../../db/types";
 import type { Clock } from "../../lib/clock";
-import { jsonDate, jsonDateOrNull, jsonValue } from "../resolver/json-rows";
 import {
   CREDIT_PARAMS,
   type CreditEvidence,

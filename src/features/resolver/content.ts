@@ -1,9 +1,9 @@
 // Everything a scan page shows below the identities, read in one query: the timeline with its
 // actors, inspection reports with their labs, open recalls, reviews, and a cloned-code alert.
 import { type SQL, sql } from "drizzle-orm";
+import { jsonDate, jsonValue } from "../../db/json-rows";
 import type { Db } from "../../db/types";
 import type { ReviewViewT } from "../feedback/schemas";
-import { jsonDate, jsonValue } from "./json-rows";
 
 export interface ContentQuery {
   gtin: string;
@@ -11,9 +11,8 @@ export interface ContentQuery {
   lotId?: string;
   /** Events touching any of these keys, in any role... */
   anyRole: string[];
-  /** ...and those touching these keys in one of `roles` (the lot or product itself, not its items). */
+  /** ...and those naming these keys in a role of their own: the lot or product itself, not as the context of its items. */
   ownRole: string[];
-  roles: string[];
   /** The most recent events shown. */
   timelineMax: number;
   inspectionsMax: number;
@@ -76,7 +75,8 @@ interface ContentJson {
 }
 
 export async function readScanContent(db: Db, q: ContentQuery): Promise<ScanContent> {
-  const subjects = sql`${keyIn(q.anyRole)} or (${keyIn(q.ownRole)} and s.role in ${q.roles})`;
+  // The literal predicate matches event_subjects_own_idx, which skips the context rows.
+  const subjects = sql`${keyIn(q.anyRole)} or (${keyIn(q.ownRole)} and s.role <> 'context')`;
   // Time order as the Dates compare (to the millisecond), ties in arrival order.
   const order = sql`date_trunc('milliseconds', e.event_time)`;
   const result = await db.execute(sql`

@@ -2,6 +2,7 @@
 // producer and sellers with their current commitment and published list entries.
 import { type SQL, sql } from "drizzle-orm";
 import type { Gs1Code } from "../../codes";
+import { jsonValue, rowFromJson } from "../../db/json-rows";
 import {
   type Commitment,
   commitments,
@@ -15,7 +16,6 @@ import {
   products,
 } from "../../db/schema";
 import type { Db } from "../../db/types";
-import { jsonValue, rowFromJson } from "./json-rows";
 import type { Resolution } from "./resolve";
 import { keyForms } from "./view";
 

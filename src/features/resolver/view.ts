@@ -21,7 +21,6 @@ import type { Parties, Party } from "./lookup";
 import type { ScanViewT, TimelineEntryT } from "./schemas";
 
 /** Roles under which an event is about a lot or product itself, not one of its items. */
-const OWN_ROLES = ["epc", "quantity", "parent", "child", "input", "output"];
 const TIMELINE_ITEM_MAX = 60;
 const TIMELINE_GROUP_MAX = 20;
 const INSPECTIONS_MAX = 5;
@@ -118,7 +117,6 @@ export async function buildScanView(
       ...(lot ? { lotId: lot.id } : {}),
       anyRole: item ? keyForms(`/01/${gtin}/21/`, item.serial) : [],
       ownRole: item ? lotForms : [...lotForms, ...productForms],
-      roles: OWN_ROLES,
       timelineMax: item ? TIMELINE_ITEM_MAX : TIMELINE_GROUP_MAX,
       inspectionsMax: INSPECTIONS_MAX,
       reviewsShown: REVIEWS_SHOWN,

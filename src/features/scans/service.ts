@@ -1,9 +1,9 @@
 // Recording scans of item codes, counting them, and raising cloned-code and counterfeit-scan alerts.
 import { and, asc, count, desc, eq, gte, inArray, isNull, min, sql } from "drizzle-orm";
+import { jsonDate, jsonValue } from "../../db/json-rows";
 import { alerts, scans } from "../../db/schema";
 import type { Db } from "../../db/types";
 import { raiseAlert } from "../alerts/raise";
-import { jsonDate, jsonValue } from "../resolver/json-rows";
 import { type CloneSignal, cloneSignals, RULES_LOOKBACK_MS, roundCoordinate } from "./rules";
 
 export interface ScannedItem {

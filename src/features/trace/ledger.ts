@@ -205,10 +205,10 @@ export async function exportCheckpoint(
     await db.execute(sql`
       select c.tree_size, c.root_hash, (extract(epoch from c.timestamp) * 1000)::float8 as at_ms,
              c.origin, c.key_id, c.signature,
-             exists (
-               select 1 from ${events} where id > coalesce(
-                 (select event_id from ${logLeaves} where leaf_index = c.tree_size - 1), 0)
-             ) as newer
+             -- max(id) is one probe of the primary key; an EXISTS over id > bound is planned as a
+             -- scan of events, which finds nothing to stop at when the log is up to date.
+             coalesce((select max(id) from ${events}), 0) > coalesce(
+               (select event_id from ${logLeaves} where leaf_index = c.tree_size - 1), 0) as newer
       from ${checkpoints} c order by c.tree_size desc limit 1`),
   );
   if (last && !last.newer) {

@@ -1,7 +1,7 @@
-// Rows read as JSON (to_jsonb of a table row) turned back into what Drizzle returns for that table.
+// Rows read raw (to_jsonb of a row, or `returning *` of plain SQL) turned back into what Drizzle returns.
 import { getTableColumns, type InferSelectModel, type Table } from "drizzle-orm";
 import { toSnakeCase } from "drizzle-orm/casing";
-import { rowsOf } from "../../db/rows";
+import { rowsOf } from "./rows";
 
 const columnsOf = new WeakMap<Table, [string, string, (v: unknown) => unknown][]>();
 

@@ -1,0 +1,1 @@
+CREATE INDEX "event_subjects_own_idx" ON "event_subjects" USING btree ("subject_key","event_id") WHERE "event_subjects"."role" <> 'context';
