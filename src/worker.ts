@@ -70,10 +70,20 @@ export default {
       secrets: loaded,
       scalarBundleUrl: SCALAR_CDN,
     });
+    // Work the app keeps going after its response (an EPCIS capture job) still needs the
+    // connection: it is closed once that work is done, not when the response is.
+    const background: Promise<unknown>[] = [];
+    const requestCtx = {
+      waitUntil: (promise: Promise<unknown>) => {
+        background.push(promise);
+      },
+      passThroughOnException: () => {},
+      props: {},
+    };
     try {
-      return await app.fetch(request, env, ctx as never);
+      return await app.fetch(request, env, requestCtx as never);
     } finally {
-      ctx.waitUntil(handle.close());
+      ctx.waitUntil(Promise.allSettled(background).then(() => handle.close()));
     }
   },
 };

@@ -3,8 +3,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
+import { registerOrg } from "../src/features/orgs/service";
+import { FixedClock } from "../src/lib/clock";
 import { createTestDb } from "./db";
+import { makeUscc } from "./factories";
 
 const serverUrl = process.env.TEST_DATABASE_URL;
 if (!serverUrl) {
@@ -21,6 +25,46 @@ function run(args: string[], env: Record<string, string> = {}): ChildProcess {
     detached: true,
   });
 }
+
+/** A verified carrier with an API key, written straight into the worker's database. */
+async function makeCarrier(db: Awaited<ReturnType<typeof createTestDb>>) {
+  const clock = new FixedClock(new Date("2026-11-01T00:00:00Z"));
+  const { org, key } = await registerOrg(
+    db.db,
+    { clock, hashSecret: "worker-test" },
+    {
+      kind: "enterprise",
+      nameZh: "测试物流企业",
+      uscc: makeUscc(),
+      roles: ["logistics"],
+      regionCode: "331003",
+      licences: [],
+    },
+    null,
+  );
+  await db.db.execute(sql`update orgs set status = 'verified' where id = ${org.id}`);
+  return { key: key.key };
+}
+
+const captureDocument = {
+  "@context": ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"],
+  type: "EPCISDocument",
+  schemaVersion: "2.0",
+  creationDate: "2026-11-01T00:00:00Z",
+  epcisBody: {
+    eventList: [
+      {
+        type: "ObjectEvent",
+        eventTime: "2026-11-01T08:00:00Z",
+        eventTimeZoneOffset: "+08:00",
+        action: "OBSERVE",
+        epcList: ["urn:epc:id:sgtin:6970000.000101.W1"],
+        bizStep: "receiving",
+        disposition: "in_progress",
+      },
+    ],
+  },
+};
 
 const outdir = await mkdtemp(join(tmpdir(), "zhuisu-worker-"));
 afterAll(() => rm(outdir, { recursive: true, force: true }));
@@ -76,6 +120,34 @@ describe("Workers entry", () => {
         const missing = await fetch(`http://127.0.0.1:${port}/nope`);
         expect(missing.status).toBe(404);
         expect(missing.headers.get("content-type")).toMatch(/problem\+json/);
+
+        // An EPCIS capture: validated without compiling code (Workers forbid it) and stored by a
+        // job that outlives its response on the request's connection.
+        const { key } = await makeCarrier(db);
+        const auth = { Authorization: `Bearer ${key}` };
+        const accepted = await fetch(`http://127.0.0.1:${port}/epcis/capture`, {
+          method: "POST",
+          headers: { ...auth, "Content-Type": "application/ld+json" },
+          body: JSON.stringify(captureDocument),
+        });
+        expect(accepted.status, await accepted.clone().text()).toBe(202);
+        const location = accepted.headers.get("location")!;
+        let job: { running?: boolean; success?: boolean; errors?: unknown[] } = {};
+        for (let i = 0; i < 60; i++) {
+          job = await (
+            await fetch(`http://127.0.0.1:${port}${location}`, { headers: auth })
+          ).json();
+          if (job.running === false) break;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+        expect(job, output).toMatchObject({ running: false, success: true });
+        const refused = await fetch(`http://127.0.0.1:${port}/epcis/capture`, {
+          method: "POST",
+          headers: { ...auth, "Content-Type": "application/ld+json" },
+          body: JSON.stringify({ ...captureDocument, schemaVersion: 2 }),
+        });
+        expect(refused.status).toBe(400);
+        expect(await refused.json()).toMatchObject({ code: "epcis_validation" });
       } finally {
         const group = -(child.pid ?? 0);
         process.kill(group, "SIGTERM");

@@ -1,24 +1,18 @@
 // Validation of EPCIS documents and events: the standard's JSON Schema, then CBV vocabularies and GS1 identifiers.
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import addFormats from "ajv-formats";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { parseCode } from "../../codes";
 import { canonicalGs1Identifier } from "../../ledger/epc-normalise";
 import type { FieldError } from "../../lib/errors";
-import epcisSchema from "./EPCIS-JSON-Schema.json" with { type: "json" };
-import querySchema from "./query-schema.json" with { type: "json" };
+import * as generated from "./validators.generated";
 import { type CbvVocabulary, cbvTerm, contextPrefixes, VOCABULARIES } from "./vocab";
 
-let compiled: { document: ValidateFunction; query: ValidateFunction } | undefined;
-
-// Compiled on first use (about a quarter of a second), then kept for the life of the process.
-function validators() {
-  if (!compiled) {
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    compiled = { document: ajv.compile(epcisSchema), query: ajv.compile(querySchema) };
-  }
-  return compiled;
-}
+// Generated from the schemas by scripts/gen-epcis-validators.ts: Workers cannot compile them at
+// run time, and a process no longer spends a quarter of a second doing it.
+const compiled = {
+  document: generated.document as ValidateFunction,
+  query: generated.query as ValidateFunction,
+};
+const validators = () => compiled;
 
 export type JsonObject = Record<string, unknown>;
 
