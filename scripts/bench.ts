@@ -353,6 +353,21 @@ async function main() {
     p50: json.p50,
     p99: json.p99,
   });
+  // One client: the latency of a scan itself, without 31 others queued before it on two cores.
+  const single = await load(1, SECONDS / 2, async (i) => {
+    const it = sample[(i * 13) % sample.length]!;
+    await call(`/01/${it.gtin}/21/${it.serial}`, {
+      headers: { Accept: "text/html", "X-Forwarded-For": clientAddress(i + 100_000) },
+    });
+  });
+  results.push({
+    name: "scan page (HTML), 1 client",
+    value: single.perSecond,
+    unit: "req/s",
+    target: "p99 < 20 ms",
+    p50: single.p50,
+    p99: single.p99,
+  });
   results.push({
     name: "server memory after scan load",
     value: await rssOf(server.pid),
