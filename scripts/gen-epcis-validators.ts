@@ -32,7 +32,7 @@ export function generateValidators(): string {
     'import * as formatsModule from "ajv-formats/dist/formats.js";',
     // CommonJS modules marked __esModule: Node hands `default` the whole exports object, bundlers
     // and Vite hand it exports.default; both are unwrapped to what ajv's code expects.
-    "const unwrap = (m) => (typeof m === \"function\" ? m : unwrap(m.default));",
+    'const unwrap = (m) => (typeof m === "function" ? m : unwrap(m.default));',
     "const runtimeEqual = { default: unwrap(equalModule) };",
     "const runtimeUcs2length = { default: unwrap(ucs2lengthModule) };",
     "const formats = { fullFormats: formatsModule.fullFormats ?? formatsModule.default.fullFormats };",
