@@ -252,4 +252,28 @@ describe("late commits", () => {
       await own.close();
     }
   });
+
+  it("keeps the queue of unsequenced events empty once they have leaves, and drops stale ids", async () => {
+    const own = await createTestDb();
+    try {
+      const queued = async () =>
+        rowsOf<{ event_id: number | string }>(
+          await own.db.execute(sql`select event_id from log_pending order by event_id`),
+        ).map((r) => Number(r.event_id));
+      await addEvents(own.db, 3);
+      expect(await queued()).toHaveLength(3);
+      expect(await sequencePending(own.db, K)).toBe(3);
+      expect(await queued()).toEqual([]);
+      // An id whose event already has a leaf, and one whose event is gone: neither gets a leaf.
+      const [leaf] = await own.db.select().from(logLeaves).limit(1);
+      await own.db.execute(
+        sql`insert into log_pending (event_id) values (${leaf!.eventId}), (999999999)`,
+      );
+      expect(await sequencePending(own.db, K)).toBe(0);
+      expect(await queued()).toEqual([]);
+      expect(await contiguousSize(own.db, K)).toBe(3);
+    } finally {
+      await own.close();
+    }
+  });
 });

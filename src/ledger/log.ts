@@ -1,7 +1,7 @@
 // The Merkle log over all events: sequencing into contiguous leaves, signed checkpoints, proofs.
 import { and, asc, desc, eq, gte, inArray, lt, sql } from "drizzle-orm";
 import { rowsOf } from "../db/rows";
-import { checkpoints, type EventRow, events, logLeaves } from "../db/schema";
+import { checkpoints, type EventRow, events, logLeaves, logPending } from "../db/schema";
 import type { Database, Db } from "../db/types";
 import { type SignedCheckpoint, type SigningKey, signCheckpoint } from "./checkpoint";
 import { bytesToHex, utf8 } from "./hex";
@@ -36,8 +36,6 @@ export async function leafHashOf(e: Parameters<typeof leafEntry>[0]): Promise<st
   return bytesToHex(await leafHash(leafEntry(e)));
 }
 
-/** Arrival ids are looked back this far for late commits (a transaction that took long to commit). */
-const LATE_COMMIT_WINDOW = 100_000;
 const SEQUENCE_BATCH = 50_000;
 
 interface PendingEvent {
@@ -50,37 +48,18 @@ interface PendingEvent {
 }
 
 /**
- * Committed events without a leaf, in arrival order: those after the last sequenced one (an
- * index range at the end of the log), and late commits below it (an id taken before `last` by a
- * transaction that committed after `last` was sequenced). The window is searched for those only
- * when its events and leaves do not count the same, so an idle tick costs two index counts
- * rather than an anti-join over the whole window.
+ * Committed events without a leaf, in arrival order, from the queue a trigger on `events` fills
+ * (migration 0004): an event appears there when its transaction commits, however late, so an
+ * idle tick reads an empty table instead of searching recent ids for late commits.
  */
-async function pendingEvents(tx: Db, last: number): Promise<PendingEvent[]> {
-  const columns = sql`e.id, e.hash_id, e.event_id, e.record_time, e.actor_org_id, e.kind`;
-  const floor = last - LATE_COMMIT_WINDOW;
-  const [window] = rowsOf<{ events: number | string; leaves: number | string }>(
+async function pendingEvents(tx: Db): Promise<PendingEvent[]> {
+  return rowsOf<PendingEvent>(
     await tx.execute(sql`
-      select (select count(*) from events where id > ${floor} and id <= ${last}) as events,
-             (select count(*) from log_leaves where event_id > ${floor} and event_id <= ${last}) as leaves`),
+      select e.id, e.hash_id, e.event_id, e.record_time, e.actor_org_id, e.kind
+      from ${logPending} p join ${events} e on e.id = p.event_id
+      where not exists (select 1 from ${logLeaves} l where l.event_id = p.event_id)
+      order by p.event_id limit ${SEQUENCE_BATCH}`),
   );
-  const late =
-    Number(window?.events) === Number(window?.leaves)
-      ? []
-      : rowsOf<PendingEvent>(
-          // The repeated bound on l.event_id lets the planner read only the window's leaves.
-          await tx.execute(sql`
-            select ${columns} from events e
-            where e.id > ${floor} and e.id <= ${last}
-              and not exists (select 1 from log_leaves l where l.event_id = e.id and l.event_id > ${floor})
-            order by e.id limit ${SEQUENCE_BATCH}`),
-        );
-  const fresh = rowsOf<PendingEvent>(
-    await tx.execute(sql`
-      select ${columns} from events e where e.id > ${last}
-      order by e.id limit ${SEQUENCE_BATCH - late.length}`),
-  );
-  return [...late, ...fresh];
 }
 
 /**
@@ -96,15 +75,20 @@ export async function sequencePending(db: Database, storedLevel = STORED_LEVEL):
       await lockSequencer(tx);
       if (!(await extendNodes(tx, storedLevel))) return { added: 0, more: true };
       // Never below a signed size: a removed last leaf must leave a hole, not be silently reused.
-      const head = rowsOf<{ next: number | string; last: number | string }>(
+      const [head] = rowsOf<{ next: number | string }>(
         await tx.execute(sql`
-          select greatest(coalesce(max(leaf_index) + 1, 0), coalesce((select max(tree_size) from checkpoints), 0)) as next,
-                 coalesce(max(event_id), 0) as last
+          select greatest(coalesce(max(leaf_index) + 1, 0), coalesce((select max(tree_size) from checkpoints), 0)) as next
           from log_leaves`),
-      )[0]!;
-      const pending = await pendingEvents(tx, Number(head.last));
-      if (pending.length === 0) return { added: 0, more: false };
-      const index = Number(head.next);
+      );
+      const pending = await pendingEvents(tx);
+      if (pending.length === 0) {
+        // Ids whose event already has a leaf or is gone leave the queue too.
+        await tx.execute(sql`
+          delete from ${logPending} p where exists (select 1 from ${logLeaves} l where l.event_id = p.event_id)
+             or not exists (select 1 from ${events} e where e.id = p.event_id)`);
+        return { added: 0, more: false };
+      }
+      const index = Number(head!.next);
       const leaves = await Promise.all(
         pending.map(async (e, i) => ({
           leafIndex: index + i,
@@ -120,6 +104,9 @@ export async function sequencePending(db: Database, storedLevel = STORED_LEVEL):
       );
       for (let i = 0; i < leaves.length; i += 5_000)
         await tx.insert(logLeaves).values(leaves.slice(i, i + 5_000));
+      await tx.execute(sql`
+        delete from ${logPending}
+        where event_id in (select (jsonb_array_elements_text(${JSON.stringify(leaves.map((l) => l.eventId))}::jsonb))::bigint)`);
       // Fewer than one block was left unhashed above, so this reads at most the new leaves and it.
       await extendNodes(tx, storedLevel, SEQUENCE_BATCH + 2 ** (storedLevel + 1));
       return { added: leaves.length, more: leaves.length === SEQUENCE_BATCH };

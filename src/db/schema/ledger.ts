@@ -90,6 +90,16 @@ export const eventSubjects = pgTable(
   ],
 );
 
+/**
+ * Events committed but not yet given a leaf. A trigger on `events` adds each inserted event (so
+ * every writer is covered, and an event appears here when its transaction commits, however
+ * late); the sequencer takes them in id order and deletes them with the leaves it writes.
+ * No foreign key: it is a queue of ids, and a deleted event must not block the queue.
+ */
+export const logPending = pgTable("log_pending", {
+  eventId: bigint({ mode: "number" }).primaryKey(),
+});
+
 /** The Merkle log: one leaf per event, in log order, contiguous from 0. */
 export const logLeaves = pgTable(
   "log_leaves",
