@@ -2,7 +2,6 @@
 import type { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { jsonDate, jsonDateOrNull, jsonValue } from "../../db/json-rows";
-import { rowsOf } from "../../db/rows";
 import type { Org } from "../../db/schema";
 import type { Db } from "../../db/types";
 import type { Clock } from "../../lib/clock";
@@ -106,19 +105,7 @@ export async function gatherEvidence(db: Db, clock: Clock, org: Org): Promise<Cr
     answeredAt: jsonDateOrNull(c.answeredAt),
     decidedAt: jsonDateOrNull(c.decidedAt),
   }));
-  const alertRows = found.alerts.map((a) => ({
-    ...a,
-    details: { complaintId: a.complaintId } as Record<string, unknown>,
-    decidedAt: jsonDate(a.decidedAt),
-  }));
-  const commitment =
-    found.responseHours === null
-      ? null
-      : { body: { afterSales: { responseHours: found.responseHours } } };
-  const entries = found.lists;
-  const reviewRows = found.reviews;
-  const buyerRows = [{ n: found.buyers }];
-  const inspectionRows = found.inspections;
+  const alertRows = found.alerts.map((a) => ({ ...a, decidedAt: jsonDate(a.decidedAt) }));
 
   const upheldViolations: ViolationEvidence[] = complaintRows
     .filter((c) => c.status === "upheld" && c.commitmentId !== null)
@@ -132,15 +119,14 @@ export async function gatherEvidence(db: Db, clock: Clock, org: Org): Promise<Cr
   // A confirmed violation alert about a complaint that was also upheld is one violation, not two.
   const alertViolations: ViolationEvidence[] = alertRows
     .filter(
-      (a) =>
-        a.kind === "commitment_violation" && !byComplaint.has(String(a.details.complaintId ?? "")),
+      (a) => a.kind === "commitment_violation" && !byComplaint.has(String(a.complaintId ?? "")),
     )
     .map((a) => ({ id: a.id, source: "alert", at: a.decidedAt!, eventId: a.evidence[0] ?? null }));
 
   return {
     now,
     roles: { seller: org.roles.includes("seller"), producer: org.roles.includes("producer") },
-    reviews: rowsOf<Record<string, unknown>>(reviewRows).map((r) => ({
+    reviews: found.reviews.map((r) => ({
       id: String(r.id),
       rating: Number(r.rating),
       buyerRef: (r.buyer_ref as string | null) ?? null,
@@ -148,7 +134,7 @@ export async function gatherEvidence(db: Db, clock: Clock, org: Org): Promise<Cr
       deliveredAt: r.delivered_at === null ? null : date(r.delivered_at),
       eventId: num(r.event_id),
     })),
-    distinctBuyers: Number(rowsOf<{ n: unknown }>(buyerRows)[0]?.n ?? 0),
+    distinctBuyers: Number(found.buyers),
     complaints: complaintRows.map((c) => ({
       id: c.id,
       status: c.status,
@@ -157,8 +143,8 @@ export async function gatherEvidence(db: Db, clock: Clock, org: Org): Promise<Cr
       decidedAt: c.decidedAt,
       eventId: c.eventId,
     })),
-    answerHours: commitment?.body.afterSales.responseHours ?? null,
-    inspections: rowsOf<Record<string, unknown>>(inspectionRows).map((i) => ({
+    answerHours: found.responseHours,
+    inspections: found.inspections.map((i) => ({
       id: String(i.id),
       conclusion: i.conclusion === "fail" ? "fail" : "pass",
       at: new Date(`${String(i.issue_date).slice(0, 10)}T00:00:00Z`),
@@ -174,7 +160,7 @@ export async function gatherEvidence(db: Db, clock: Clock, org: Org): Promise<Cr
         evidence: a.evidence,
       })),
     commitmentViolations: [...upheldViolations, ...alertViolations],
-    listEntries: entries.map((l) => ({
+    listEntries: found.lists.map((l) => ({
       id: l.id,
       list: l.list,
       severity: l.severity,

@@ -1,12 +1,18 @@
 // The lifecycle kinds: each checks its custody rules under row locks and appends one EPCIS event.
 
 import type { z } from "@hono/zod-openapi";
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { parseCode } from "../../codes";
 import { lotKey, productKey } from "../../codes/keys";
 import { eventSubjects, events, items as itemsTable, type Org, products } from "../../db/schema";
 import type { Db } from "../../db/types";
-import { type Appended, appendEvent, eventByHashId, type SubjectRef } from "../../ledger/append";
+import {
+  type Appended,
+  appendEvent,
+  type EventDraft,
+  eventByHashId,
+  type SubjectRef,
+} from "../../ledger/append";
 import { epcOf, objectEvent, orgUri, ZS_CONTEXT, ZS_NS } from "../../ledger/epcis";
 import { eventHashId } from "../../ledger/event-hash";
 import type { Clock } from "../../lib/clock";
@@ -27,6 +33,7 @@ import type {
 import {
   itemIdsJson,
   type LockedItem,
+  listedKeys,
   lockItems,
   lockItemsForSale,
   lockLot,
@@ -75,14 +82,13 @@ async function setItems(
     );
 }
 
-/** An event that repeats a stored one (same Event Hash ID) is answered with the stored one. */
-async function findDuplicate(tx: Db, draft: Parameters<typeof appendEvent>[2]) {
+/**
+ * An event that repeats a stored one (same Event Hash ID) is answered with the stored one; the
+ * hash comes back too, so that the append does not compute it again.
+ */
+async function findDuplicate(tx: Db, draft: EventDraft) {
   const hashId = await eventHashId(draft.event, draft.context ?? ZS_CONTEXT);
-  const [row] = await tx
-    .select()
-    .from(events)
-    .where(and(eq(events.hashId, hashId), isNull(events.declares)));
-  return row ?? null;
+  return { hashId, stored: await eventByHashId(tx, hashId) };
 }
 
 export async function recordLifecycle(
@@ -176,31 +182,6 @@ async function recordListing(
   return { appended, affected: 0 };
 }
 
-/** Has this seller listed the product or the lot? A listing lets it sell items it does not hold. */
-async function listedBy(tx: Db, orgId: string, keys: string[]): Promise<Set<string>> {
-  if (keys.length === 0) return new Set();
-  // The seller's listings first (few, by the actor index), then their subjects: a product key
-  // is a subject of every event of its items, so starting from the key would scan them all.
-  const listings = await tx
-    .select({ id: events.id })
-    .from(events)
-    .where(and(eq(events.actorOrgId, orgId), eq(events.kind, "listing")));
-  if (listings.length === 0) return new Set();
-  const rows = await tx
-    .selectDistinct({ key: eventSubjects.subjectKey })
-    .from(eventSubjects)
-    .where(
-      and(
-        inArray(
-          eventSubjects.eventId,
-          listings.map((l) => l.id),
-        ),
-        inArray(eventSubjects.subjectKey, keys),
-      ),
-    );
-  return new Set(rows.map((r) => r.key));
-}
-
 async function recordSale(
   tx: Db,
   ctx: LifecycleContext,
@@ -230,10 +211,11 @@ async function recordSale(
         },
       );
     }
-    if (
-      product.ownerOrgId !== ctx.caller.id &&
-      !(await listedBy(tx, ctx.caller.id, [key, productKey(product.gtin)])).size
-    ) {
+    const lists = async () => {
+      const listed = await listedKeys(tx, ctx.caller.id, [product.gtin]);
+      return listed.has(key) || listed.has(productKey(product.gtin));
+    };
+    if (product.ownerOrgId !== ctx.caller.id && !(await lists())) {
       throw new AppError(
         "custody_violation",
         `organisation ${ctx.caller.id} neither makes nor lists ${key}`,
@@ -449,8 +431,8 @@ async function recordDispatch(
       carrierOrgId: carrierId,
     },
   };
-  const duplicate = await findDuplicate(tx, draft);
-  if (duplicate) return { appended: { row: duplicate, duplicate: true }, affected: 0 };
+  const { hashId, stored } = await findDuplicate(tx, draft);
+  if (stored) return { appended: { row: stored, duplicate: true }, affected: 0 };
   checkEach(items, (item) => {
     if (item.state === "destroyed") return notDestroyed(item);
     if (item.state !== "sold")
@@ -468,7 +450,7 @@ async function recordDispatch(
     }
     return null;
   });
-  const appended = await appendEvent(tx, now, draft);
+  const appended = await appendEvent(tx, now, draft, hashId);
   await alertOnDispatch(tx, now, appended.row, items);
   await setItems(tx, items, { state: "dispatched", custodianOrgId: carrierId }, now);
   return { appended, affected: items.length };
@@ -557,8 +539,8 @@ export async function signOffItems(
     }),
     subjects: itemSubjects(items),
   };
-  const duplicate = await findDuplicate(tx, draft);
-  if (duplicate) return { appended: { row: duplicate, duplicate: true }, affected: 0 };
+  const { hashId, stored } = await findDuplicate(tx, draft);
+  if (stored) return { appended: { row: stored, duplicate: true }, affected: 0 };
   checkEach(items, (item) => {
     if (item.state === "destroyed") return notDestroyed(item);
     if (by.actor === null) {
@@ -583,7 +565,7 @@ export async function signOffItems(
     }
     return null;
   });
-  const appended = await appendEvent(tx, now, draft);
+  const appended = await appendEvent(tx, now, draft, hashId);
   await alertOnSignOff(tx, now, appended.row, items);
   await setItems(
     tx,
@@ -623,8 +605,8 @@ async function recordReturn(
     }),
     subjects: itemSubjects(items),
   };
-  const duplicate = await findDuplicate(tx, draft);
-  if (duplicate) return { appended: { row: duplicate, duplicate: true }, affected: 0 };
+  const { hashId, stored } = await findDuplicate(tx, draft);
+  if (stored) return { appended: { row: stored, duplicate: true }, affected: 0 };
   checkEach(items, (item) => {
     if (item.state === "destroyed") return notDestroyed(item);
     if (!["sold", "dispatched", "delivered"].includes(item.state)) {
@@ -640,7 +622,7 @@ async function recordReturn(
       ];
     return null;
   });
-  const appended = await appendEvent(tx, now, draft);
+  const appended = await appendEvent(tx, now, draft, hashId);
   await setItems(tx, items, { state: "returned", custodianOrgId: ctx.caller.id }, now);
   await closeReceipts(tx, items, now);
   return { appended, affected: items.length };
@@ -693,8 +675,8 @@ async function recordDestroy(
     }),
     subjects: itemSubjects(items),
   };
-  const duplicate = await findDuplicate(tx, draft);
-  if (duplicate) return { appended: { row: duplicate, duplicate: true }, affected: 0 };
+  const { hashId, stored } = await findDuplicate(tx, draft);
+  if (stored) return { appended: { row: stored, duplicate: true }, affected: 0 };
   checkEach(items, (item) => {
     if (item.state === "destroyed") return notDestroyed(item);
     const allowed =
@@ -708,7 +690,7 @@ async function recordDestroy(
           `item ${item.key} is held by ${item.custodianOrgId ?? "a consumer"}; only its custodian, brand owner or a regulator destroys it`,
         ];
   });
-  const appended = await appendEvent(tx, now, draft);
+  const appended = await appendEvent(tx, now, draft, hashId);
   await setItems(tx, items, { state: "destroyed", custodianOrgId: null }, now);
   return { appended, affected: items.length };
 }

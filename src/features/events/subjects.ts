@@ -2,6 +2,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { parseCode } from "../../codes";
 import { itemKey } from "../../codes/keys";
+import { jsonValue } from "../../db/json-rows";
 import { rowsOf } from "../../db/rows";
 import { type ItemState, type Lot, lots, type Product, products } from "../../db/schema";
 import type { Db } from "../../db/types";
@@ -145,9 +146,26 @@ export async function lockItems(
 }
 
 /**
- * For a sale, in one statement: the items locked as `lockItems` does, and which of their products
- * and lots `sellerId` has listed (a listing lets a seller sell what it does not hold).
+ * The product and lot keys of `gtins` that `sellerId` has listed (a listing lets a seller sell
+ * what it does not hold), as one jsonb array. The seller's listings first (few, by the actor
+ * index), then their subjects: a product key is a subject of every event of its items, so
+ * starting from the key would scan them all.
  */
+function listedKeysQuery(sellerId: string, gtins: string[]) {
+  return sql`(select coalesce(jsonb_agg(distinct s.subject_key), '[]'::jsonb)
+    from events e join event_subjects s on s.event_id = e.id
+    where e.actor_org_id = ${sellerId} and e.kind = 'listing'
+      and s.level in ('product', 'lot')
+      and split_part(s.subject_key, '/', 3) in (select jsonb_array_elements_text(${JSON.stringify(gtins)}::jsonb)))`;
+}
+
+export async function listedKeys(tx: Db, sellerId: string, gtins: string[]): Promise<Set<string>> {
+  return new Set(
+    jsonValue<string[]>(await tx.execute(sql`select ${listedKeysQuery(sellerId, gtins)} as v`)),
+  );
+}
+
+/** For a sale, in one statement: the items locked as `lockItems` does, and `listedKeys` of their GTINs. */
 export async function lockItemsForSale(
   tx: Db,
   wanted: { gtin: string; serial: string; key: string }[],
@@ -155,25 +173,14 @@ export async function lockItemsForSale(
   path = "json.items",
 ): Promise<{ items: LockedItem[]; listed: Set<string> }> {
   const gtins = [...new Set(wanted.map((w) => w.gtin))];
-  // The seller's listings first (few, by the actor index), then their product and lot subjects:
-  // a product key is a subject of every event of its items, so starting from the key would scan them all.
-  const [row] = rowsOf<{ items: Record<string, unknown>[] | string; listed: string[] | string }>(
+  const found = jsonValue<{ items: Record<string, unknown>[]; listed: string[] }>(
     await tx.execute(sql`
       with locked as (${lockedItemsQuery(wanted)})
-      select
-        (select coalesce(jsonb_agg(to_jsonb(locked)), '[]'::jsonb) from locked) as items,
-        (select coalesce(jsonb_agg(distinct s.subject_key), '[]'::jsonb)
-           from events e join event_subjects s on s.event_id = e.id
-           where e.actor_org_id = ${sellerId} and e.kind = 'listing'
-             and s.level in ('product', 'lot')
-             and split_part(s.subject_key, '/', 3) in (select jsonb_array_elements_text(${JSON.stringify(gtins)}::jsonb))
-        ) as listed`),
+      select jsonb_build_object(
+        'items', (select coalesce(jsonb_agg(to_jsonb(locked)), '[]'::jsonb) from locked),
+        'listed', ${listedKeysQuery(sellerId, gtins)}) as v`),
   );
-  const json = <T>(v: T | string): T => (typeof v === "string" ? (JSON.parse(v) as T) : v);
-  return {
-    items: inRequestOrder(wanted, json(row!.items), path),
-    listed: new Set(json(row!.listed)),
-  };
+  return { items: inRequestOrder(wanted, found!.items, path), listed: new Set(found!.listed) };
 }
 
 export interface LockedLot {

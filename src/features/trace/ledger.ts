@@ -7,6 +7,7 @@ import {
   events,
   inspections,
   logLeaves,
+  logPending,
   recalls,
 } from "../../db/schema";
 import type { Database, Db } from "../../db/types";
@@ -205,10 +206,9 @@ export async function exportCheckpoint(
     await db.execute(sql`
       select c.tree_size, c.root_hash, (extract(epoch from c.timestamp) * 1000)::float8 as at_ms,
              c.origin, c.key_id, c.signature,
-             -- max(id) is one probe of the primary key; an EXISTS over id > bound is planned as a
-             -- scan of events, which finds nothing to stop at when the log is up to date.
-             coalesce((select max(id) from ${events}), 0) > coalesce(
-               (select event_id from ${logLeaves} where leaf_index = c.tree_size - 1), 0) as newer
+             -- Events waiting for a leaf (late commits too), or leaves past this checkpoint.
+             exists (select 1 from ${logPending})
+               or exists (select 1 from ${logLeaves} where leaf_index >= c.tree_size) as newer
       from ${checkpoints} c order by c.tree_size desc limit 1`),
   );
   if (last && !last.newer) {
