@@ -9,12 +9,33 @@ import addFormats from "ajv-formats";
 import epcisSchema from "../src/features/epcis/EPCIS-JSON-Schema.json" with { type: "json" };
 import querySchema from "../src/features/epcis/query-schema.json" with { type: "json" };
 
+// biome-ignore lint/suspicious/noExplicitAny: a JSON Schema document, edited by path
+type Schema = Record<string, any>;
+
+/**
+ * GS1's JSON Schema with two errata, where it is stricter than the standard's text and its own
+ * XSD (which GS1's XML examples follow): an AggregationEvent may carry persistentDisposition
+ * (EPCIS 2.0 section 7.4.3), and a sensorReport needs `type` or `exception`, not always `type`
+ * (an alert such as `exception: ALARM_CONDITION` measures nothing). Applied here so that the
+ * JSON file stays GS1's own and JSON-LD and XML documents are held to the same rules.
+ */
+export function withErrata(schema: Schema): Schema {
+  const fixed = structuredClone(schema);
+  const aggregation = fixed.definitions.AggregationEvent.allOf[1];
+  aggregation.properties.persistentDisposition = { $ref: "#/definitions/persistentDisposition" };
+  aggregation.propertyNames.anyOf[1].enum.push("persistentDisposition");
+  const report = fixed.definitions.sensorReport;
+  report.required = (report.required as string[]).filter((r) => r !== "type");
+  report.anyOf = [{ required: ["type"] }, { required: ["exception"] }];
+  return fixed;
+}
+
 export function generateValidators(): string {
   const ajv = new Ajv({
     strict: false,
     allErrors: true,
     code: { source: true, esm: true, lines: false },
-    schemas: { document: epcisSchema, query: querySchema },
+    schemas: { document: withErrata(epcisSchema), query: querySchema },
   });
   addFormats(ajv);
   // ajv emits require() for its runtime helpers and ajv-formats' formats even in ESM mode.

@@ -15,6 +15,7 @@ import type { DatabaseHandle } from "./db/types";
 import { describeDemo, seedDemo } from "./demo";
 import { runPeriodicRules } from "./features/alerts/periodic";
 import { ensureDispatcher } from "./features/epcis/subscriptions";
+import { libxml2Validator } from "./features/epcis/xml/libxml2-validator";
 import { ensureBootstrapRegulator } from "./features/orgs/bootstrap";
 import { checkpoint } from "./ledger/log";
 import { systemClock } from "./lib/clock";
@@ -101,6 +102,7 @@ async function main(): Promise<void> {
     secrets,
     scalarBundleUrl: "/assets/vendor/scalar/standalone.js",
     loadAsset,
+    xmlValidator: libxml2Validator,
   });
 
   // Webhook subscriptions resume from their acknowledged position as soon as the process starts.

@@ -2,6 +2,7 @@
 import { createApp } from "../src/app";
 import { type Config, loadConfig } from "../src/config";
 import type { DatabaseHandle } from "../src/db/types";
+import { libxml2Validator } from "../src/features/epcis/xml/libxml2-validator";
 import { FixedClock } from "../src/lib/clock";
 import { createLogger, type LogLevel, silentLogger } from "../src/lib/logger";
 import { loadServiceSecrets } from "../src/lib/secrets";
@@ -35,7 +36,13 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
 }
 
 export async function createTestApp(
-  options: { config?: Record<string, string>; handle?: DatabaseHandle; clock?: FixedClock } = {},
+  options: {
+    config?: Record<string, string>;
+    handle?: DatabaseHandle;
+    clock?: FixedClock;
+    /** Build the app as Workers do: without the XSD validator, so EPCIS XML capture is a 501. */
+    withoutXml?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const handle = options.handle ?? (await createTestDb());
   const clock = options.clock ?? new FixedClock();
@@ -51,6 +58,7 @@ export async function createTestApp(
       ? createLogger(process.env.TEST_LOG_LEVEL as LogLevel, console.error, () => new Date())
       : silentLogger,
     secrets: await loadServiceSecrets(handle.db, config),
+    ...(options.withoutXml ? {} : { xmlValidator: libxml2Validator }),
   });
   return {
     app,

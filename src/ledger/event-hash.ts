@@ -238,7 +238,12 @@ function objectFields(
     let list: (Field | null)[] | null = null;
     if (idName !== undefined && parentKey === "") {
       list = elements.map((item) => typedItem(item, key, idName, prefixes));
-    } else if (key.endsWith("List") || key === "childEPCs") {
+    } else if (
+      (key.endsWith("List") || key === "childEPCs") &&
+      // An extension named …List that holds one structure (XML's element with sub-elements) is
+      // that structure, not a list of items: the reference hashes its fields directly.
+      !(key.startsWith("{") && isObject(value))
+    ) {
       list = elements.map((item) => toField(itemName(key), item, key, prefixes, vocabulary));
     }
     if (list) {

@@ -1,6 +1,7 @@
 // The typed context every handler sees: dependencies injected by createApp, never imported.
 import type { Config } from "../config";
 import type { Database } from "../db/types";
+import type { XmlSchemaValidator } from "../features/epcis/xml/schema";
 import type { Clock } from "./clock";
 import type { Logger } from "./logger";
 import type { ServiceSecrets } from "./secrets";
@@ -19,6 +20,8 @@ export interface AppDeps {
   scalarBundleUrl?: string;
   /** Static files under /assets/; absent in Workers, where pages inline their CSS. */
   loadAsset?: (path: string) => Promise<{ body: Uint8Array; contentType: string } | null>;
+  /** XSD validation of EPCIS XML (libxml2 in WebAssembly); absent in Workers, where XML capture is a 501. */
+  xmlValidator?: XmlSchemaValidator;
 }
 
 export interface AppEnv {

@@ -28,6 +28,7 @@ import { registerQueryRoutes } from "./query-routes";
 import { CaptureJob, EpcisDocument, EpcisEvent } from "./schemas";
 import { registerSubscriptionRoutes } from "./subscription-routes";
 import { ensureDispatcher, kickDeliveries } from "./subscriptions";
+import { readXmlDocument, readXmlEvent } from "./xml/read";
 
 const tags = ["EPCIS 2.0"];
 
@@ -52,17 +53,11 @@ export const captureJobsSettled = () => Promise.all([...inFlight]);
 const epcisProblem = (description: string, type: string) =>
   ({ ...problemResponseSpec(`${description} (\`epcisException\`: ${type})`) }) as const;
 
-async function readJsonBody(c: Context<AppEnv>, limit: number): Promise<unknown> {
-  const type = c.req.header("Content-Type") ?? "";
-  if (!/^application\/(?:ld\+)?json\b/i.test(type)) {
-    throw new AppError(
-      "unsupported_media_type",
-      `send the EPCIS JSON-LD as application/json or application/ld+json (got '${type || "none"}')`,
-      {
-        epcisException: "epcisException:UnsupportedMediaTypeException",
-      },
-    );
-  }
+const JSON_TYPE = /^application\/(?:ld\+)?json\b/i;
+const XML_TYPE = /^(?:application|text)\/xml\b/i;
+
+/** The body's bytes, up to the capture file size limit (413 past it). */
+async function readBytes(c: Context<AppEnv>, limit: number): Promise<ArrayBuffer> {
   const tooLarge = () =>
     new AppError(
       "capture_limit_exceeded",
@@ -81,8 +76,37 @@ async function readJsonBody(c: Context<AppEnv>, limit: number): Promise<unknown>
     throw error;
   }
   if (bytes.byteLength > limit) throw tooLarge();
+  return bytes;
+}
+
+/**
+ * A capture body as the JSON-LD the pipeline takes: JSON-LD as sent, or EPCIS XML (2.0, or 1.2
+ * upgraded to 2.0) validated against GS1's XSD and mapped to JSON-LD.
+ */
+async function readCaptureBody(
+  c: Context<AppEnv>,
+  limit: number,
+  what: "document" | "event",
+): Promise<unknown> {
+  const type = c.req.header("Content-Type") ?? "";
+  const isXml = XML_TYPE.test(type);
+  if (!isXml && !JSON_TYPE.test(type)) {
+    throw new AppError(
+      "unsupported_media_type",
+      `send the EPCIS ${what} as JSON-LD (application/json, application/ld+json) or XML (application/xml, text/xml); got '${type || "none"}'`,
+      {
+        epcisException: "epcisException:UnsupportedMediaTypeException",
+      },
+    );
+  }
+  const bytes = await readBytes(c, limit);
+  const text = new TextDecoder().decode(bytes);
+  if (isXml) {
+    const validator = c.var.deps.xmlValidator;
+    return what === "document" ? readXmlDocument(text, validator) : readXmlEvent(text, validator);
+  }
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return JSON.parse(text);
   } catch (error) {
     throw new AppError(
       "epcis_validation",
@@ -226,7 +250,7 @@ epcisRoutes.openAPIRegistry.registerPath({
 epcisRoutes.post("/epcis/capture", async (c) => {
   const caller = await requireWriter(c);
   const behaviour = behaviourOf(c);
-  const doc = await readJsonBody(c, c.var.deps.config.UPLOAD_LIMIT_BYTES);
+  const doc = await readCaptureBody(c, c.var.deps.config.UPLOAD_LIMIT_BYTES, "document");
   const prepared = prepareDocument(doc);
   if (behaviour === "rollback" && prepared.problems.size > 0) throw rejectDocument(prepared);
   const deps = captureDeps(c);
@@ -341,7 +365,7 @@ epcisRoutes.openAPIRegistry.registerPath({
 });
 epcisRoutes.post("/epcis/events", async (c) => {
   const caller = await requireWriter(c);
-  const event = await readJsonBody(c, c.var.deps.config.UPLOAD_LIMIT_BYTES);
+  const event = await readCaptureBody(c, c.var.deps.config.UPLOAD_LIMIT_BYTES, "event");
   const deps = captureDeps(c);
   const appended = await captureSingleEvent(deps, event, caller.org.id);
   if (!appended.duplicate) background(c, kickDeliveries(deps));
