@@ -1,5 +1,16 @@
-// The EPCIS 2.0 interface's own state: capture jobs, named queries and their webhook subscriptions.
-import { bigint, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+// The EPCIS 2.0 interface's own state: capture jobs, named queries, webhook subscriptions, master data.
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import { orgs } from "./orgs";
 
 const ts = () => timestamp({ withTimezone: true, mode: "date" });
@@ -89,3 +100,65 @@ export const epcisSubscriptions = pgTable(
 export type EpcisCaptureJob = typeof epcisCaptureJobs.$inferSelect;
 export type EpcisQuery = typeof epcisQueries.$inferSelect;
 export type EpcisSubscription = typeof epcisSubscriptions.$inferSelect;
+
+/** One attribute of a vocabulary element: its id (CBV 2.0 spelling) and value, as the JSON binding writes it. */
+export interface MasterDataAttribute {
+  id: string;
+  attribute?: unknown;
+}
+
+/**
+ * Master data (EPCIS vocabularies: locations, parties, classes…), as last captured by the
+ * element's owner: the organisation that first described it (or a regulator). Keyed by the
+ * canonical form of the id, so a URN and its Digital Link name one element.
+ */
+export const epcisVocabularyElements = pgTable(
+  "epcis_vocabulary_elements",
+  {
+    /** Vocabulary type URI, e.g. urn:epcglobal:epcis:vtype:BusinessLocation. */
+    type: text().notNull(),
+    /** Canonical id: the GS1 Digital Link of a GS1 key, else the id as sent. */
+    key: text().notNull(),
+    /** The id as it was last sent. */
+    elementId: text().notNull(),
+    attributes: jsonb().$type<MasterDataAttribute[]>().notNull().default([]),
+    /** Canonical ids of the direct children (the standard's hierarchy: WD_ queries descend it). */
+    childKeys: text().array().notNull().default([]),
+    /** The children as they were sent. */
+    children: jsonb().$type<string[]>().notNull().default([]),
+    ownerOrgId: text()
+      .notNull()
+      .references(() => orgs.id),
+    version: integer().notNull(),
+    updatedAt: ts().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.type, t.key] }),
+    index("epcis_vocabulary_elements_key_idx").on(t.key),
+    index("epcis_vocabulary_elements_attributes_idx").using("gin", t.attributes),
+  ],
+);
+
+/** Every version of every vocabulary element, never updated: who said what about a location, and when. */
+export const epcisVocabularyHistory = pgTable(
+  "epcis_vocabulary_history",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    type: text().notNull(),
+    key: text().notNull(),
+    version: integer().notNull(),
+    elementId: text().notNull(),
+    attributes: jsonb().$type<MasterDataAttribute[]>().notNull(),
+    children: jsonb().$type<string[]>().notNull(),
+    orgId: text()
+      .notNull()
+      .references(() => orgs.id),
+    /** The capture job whose document carried it. */
+    captureId: text().references(() => epcisCaptureJobs.id),
+    recordedAt: ts().notNull(),
+  },
+  (t) => [uniqueIndex("epcis_vocabulary_history_version_key").on(t.type, t.key, t.version)],
+);
+
+export type EpcisVocabularyElement = typeof epcisVocabularyElements.$inferSelect;
+export type EpcisVocabularyVersion = typeof epcisVocabularyHistory.$inferSelect;

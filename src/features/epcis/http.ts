@@ -5,6 +5,7 @@ import type { AppEnv } from "../../lib/context";
 import { AppError } from "../../lib/errors";
 import { CAPTURE_LIMIT } from "./capture";
 import { DEFAULT_EPC_FORMAT, EPC_FORMATS, type EpcFormat } from "./format";
+import { CBV_XML_FORMATS, type CbvXmlFormat } from "./xml/to-xml";
 
 export const EPCIS_VERSION = "2.0.0";
 export const CBV_VERSION = "2.0.0";
@@ -81,6 +82,41 @@ export function epcFormatOf(c: Context<AppEnv>): EpcFormat {
       epcisException: "epcisException:NotAcceptableException",
     },
   );
+}
+
+export function cbvXmlFormatOf(c: Context<AppEnv>): CbvXmlFormat {
+  const value = c.req.header("GS1-CBV-XML-Format");
+  if (value === undefined || value === "") return "No_Preference";
+  if ((CBV_XML_FORMATS as readonly string[]).includes(value)) return value as CbvXmlFormat;
+  throw new AppError(
+    "not_acceptable",
+    `GS1-CBV-XML-Format must be one of ${CBV_XML_FORMATS.join(", ")} (got '${value}')`,
+    { epcisException: "epcisException:NotAcceptableException" },
+  );
+}
+
+/**
+ * Whether an Accept header prefers EPCIS XML to JSON-LD: an XML type with a higher weight than
+ * every JSON type it lists (JSON-LD when neither, or both equally, are named).
+ */
+export function wantsXml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  let xml = 0;
+  let json = 0;
+  for (const part of accept.split(",")) {
+    const [type = "", ...params] = part.trim().toLowerCase().split(";");
+    const q = Number(
+      params
+        .map((p) => p.trim())
+        .find((p) => p.startsWith("q="))
+        ?.slice(2) ?? 1,
+    );
+    const weight = Number.isFinite(q) ? q : 0;
+    if (type === "application/xml" || type === "text/xml") xml = Math.max(xml, weight);
+    else if (type === "application/json" || type === "application/ld+json")
+      json = Math.max(json, weight);
+  }
+  return xml > 0 && xml > json;
 }
 
 /** Discovery headers of OPTIONS responses. */

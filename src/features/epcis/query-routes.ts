@@ -3,6 +3,7 @@ import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, asc, gt, isNotNull, ne, type SQL, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { eventSubjects, events } from "../../db/schema";
+import { epcOf } from "../../ledger/epcis";
 import type { AppEnv } from "../../lib/context";
 import { AppError } from "../../lib/errors";
 import {
@@ -11,8 +12,9 @@ import {
   notFoundResponse,
   problemResponseSpec,
 } from "../../lib/router";
-import { queryDocument } from "./format";
-import { collection, epcFormatOf, requireReader } from "./http";
+import { queryDocument, type StoredEvent, toEpcUrn } from "./format";
+import { cbvXmlFormatOf, collection, epcFormatOf, requireReader, wantsXml } from "./http";
+import { resolveMasterDataParams } from "./master-data-query";
 import {
   DEFAULT_PER_PAGE,
   MAX_PER_PAGE,
@@ -24,6 +26,7 @@ import { runQuery } from "./query-page";
 import { EpcisQueryDocument, QueryParameters } from "./schemas";
 import { identifierKey } from "./subjects";
 import { BIZ_STEPS, cbvShort, DISPOSITIONS, EVENT_TYPES, VOCABULARIES } from "./vocab";
+import { queryDocumentXml } from "./xml/to-xml";
 
 const tags = ["EPCIS 2.0"];
 
@@ -42,8 +45,16 @@ const queryProblems = {
 } as const;
 
 const queryResponse = {
-  description: 'An EPCISQueryDocument; `Link: <…>; rel="next"` points at the next page',
-  content: { "application/json": { schema: EpcisQueryDocument } },
+  description:
+    'An EPCISQueryDocument, in JSON-LD or (with `Accept: application/xml`) in EPCIS 2.0 XML; `Link: <…>; rel="next"` points at the next page',
+  content: {
+    "application/json": { schema: EpcisQueryDocument },
+    "application/xml": {
+      schema: z
+        .string()
+        .openapi({ description: "EPCISQueryDocument valid against GS1's EPCIS 2.0 query XSD" }),
+    },
+  },
 };
 
 function perPageOf(params: QueryParams): number {
@@ -69,14 +80,15 @@ export async function queryPage(
   options: { fixed?: SQL; queryName?: string } = {},
 ): Promise<{
   body: ReturnType<typeof queryDocument>;
+  rows: StoredEvent[];
   count: number;
   headers: Record<string, string>;
 }> {
   await requireReader(c);
   const format = epcFormatOf(c);
   const perPage = perPageOf(params);
-  const query = parseQuery(params);
   const { db, clock } = c.var.deps;
+  const query = parseQuery(params, await resolveMasterDataParams(db, params));
   const page = await runQuery(db, query, {
     perPage,
     nextPageToken: params.get("nextPageToken")?.[0],
@@ -89,7 +101,28 @@ export async function queryPage(
     next.searchParams.set("nextPageToken", page.nextPageToken);
     headers.Link = `<${next.pathname}${next.search}>; rel="next"`;
   }
-  return { body, count: page.rows.length, headers };
+  return { body, rows: page.rows, count: page.rows.length, headers };
+}
+
+/** The page as JSON-LD, or as EPCIS XML when the client asks for it (Accept: application/xml). */
+export function respondWithPage(
+  c: Context<AppEnv>,
+  page: Awaited<ReturnType<typeof queryPage>>,
+  queryName?: string,
+): Response {
+  if (!wantsXml(c.req.header("Accept"))) return c.json(page.body, 200, page.headers);
+  const cbvFormat = cbvXmlFormatOf(c);
+  const xml = queryDocumentXml(page.rows, {
+    format: epcFormatOf(c),
+    cbvFormat,
+    now: c.var.deps.clock.now(),
+    ...(queryName ? { queryName } : {}),
+  });
+  return c.body(xml, 200, {
+    ...page.headers,
+    "Content-Type": "application/xml; charset=utf-8",
+    "GS1-CBV-XML-Format": cbvFormat,
+  });
 }
 
 export async function answerQuery(
@@ -97,8 +130,7 @@ export async function answerQuery(
   params: QueryParams,
   options: { fixed?: SQL; queryName?: string } = {},
 ): Promise<Response> {
-  const { body, headers } = await queryPage(c, params, options);
-  return c.json(body, 200, headers);
+  return respondWithPage(c, await queryPage(c, params, options), options.queryName);
 }
 
 const urlParams = (c: Context<AppEnv>) => paramsFromUrl(c.req.queries());
@@ -171,6 +203,16 @@ export function registerQueryRoutes(router: OpenAPIHono<AppEnv>): void {
       request: {
         query: QueryParameters,
         headers: z.object({
+          Accept: z.string().optional().openapi({
+            description: "application/xml (or text/xml) for EPCIS 2.0 XML; JSON-LD otherwise",
+          }),
+          "GS1-CBV-XML-Format": z
+            .enum(["No_Preference", "Always_Web_URI", "Always_URN", "Never_Translates"])
+            .optional()
+            .openapi({
+              description:
+                "XML answers only: CBV values as URNs (No_Preference, Always_URN), CBV 2.0 web URIs (Always_Web_URI), or as stored (Never_Translates; a bare CBV term becomes its URN)",
+            }),
           "GS1-EPC-Format": z
             .enum([
               "No_Preference",
@@ -221,13 +263,57 @@ export function registerQueryRoutes(router: OpenAPIHono<AppEnv>): void {
       }
     }
     params.set("EQ_eventID", [eventID]);
-    const { body, count, headers } = await queryPage(c, params);
-    if (count === 0) {
+    const page = await queryPage(c, params);
+    if (page.count === 0) {
       throw new AppError("not_found", `no event has the eventID ${eventID}`, {
         epcisException: "epcisException:NoSuchResourceException",
       });
     }
-    return c.json(body, 200, headers);
+    return respondWithPage(c, page);
+  });
+
+  router.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/epcis/epcs",
+    operationId: "epcisEpcs",
+    summary: "Every identifier events name (EPCs, parents, classes), in order, a page at a time",
+    description:
+      "GS1 keys as Digital Links (or EPC URNs with `GS1-EPC-Format: Always_EPC_URN`), other identifiers as sent. Each is the `{epc}` of `/epcis/epcs/{epc}/events`.",
+    tags,
+    request: {
+      query: z.object({ perPage: z.string().optional(), nextPageToken: z.string().optional() }),
+    },
+    responses: collectionResponse,
+  });
+  router.get("/epcis/epcs", async (c) => {
+    await requireReader(c);
+    const format = epcFormatOf(c);
+    const params = urlParams(c);
+    const perPage = perPageOf(params);
+    const after = params.get("nextPageToken")?.[0];
+    const rows = await c.var.deps.db
+      .selectDistinct({ key: eventSubjects.subjectKey })
+      .from(eventSubjects)
+      .where(
+        and(
+          ne(eventSubjects.role, "context"),
+          after ? gt(eventSubjects.subjectKey, after) : undefined,
+        ),
+      )
+      .orderBy(asc(eventSubjects.subjectKey))
+      .limit(perPage + 1);
+    const page = rows.slice(0, perPage).map((r) => r.key);
+    const headers: Record<string, string> = { "GS1-EPC-Format": format };
+    if (rows.length > perPage) {
+      const next = new URL(c.req.url);
+      next.searchParams.set("nextPageToken", page[page.length - 1]!);
+      headers.Link = `<${next.pathname}${next.search}>; rel="next"`;
+    }
+    const shown = page.map((key) => {
+      const uri = key.startsWith("/") ? epcOf(key) : key;
+      return format === "Always_EPC_URN" ? toEpcUrn(uri) : uri;
+    });
+    return c.json(collection(shown), 200, headers);
   });
 
   register(

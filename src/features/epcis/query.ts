@@ -5,6 +5,7 @@ import { digitalLinkToUrn, urnToDigitalLink } from "../../codes/epc-urn";
 import { eventSubjects, events } from "../../db/schema";
 import { canonicalGs1Identifier } from "../../ledger/epc-normalise";
 import { AppError } from "../../lib/errors";
+import { ATTRIBUTE_FIELDS, MASTER_DATA_PARAM, type ResolvedMasterData } from "./master-data-query";
 import { identifierKey, MATCH_ROLES, type MatchParameter } from "./subjects";
 import { type CbvVocabulary, cbvForms, VOCABULARIES } from "./vocab";
 
@@ -87,7 +88,6 @@ const UNSUPPORTED = new Set([
 const UNSUPPORTED_FAMILIES = [
   /^(?:EQ|GT|GE|LT|LE)_(?:value|minValue|maxValue|meanValue|sDev|percValue)_/,
   /^(?:EQ|GT|GE|LT|LE|EXISTS)_(?:INNER_|ILMD_|SENSORELEMENT_|SENSORMETADATA_|SENSORREPORT_)/,
-  /^(?:HASATTR|EQATTR)_/,
   // EQ_{fieldname} and friends on an extension field, named with its namespace.
   /^(?:EQ|GT|GE|LT|LE|EXISTS)_.*[:#]/,
 ];
@@ -202,6 +202,35 @@ function matchFilter(parameter: MatchParameter, values: string[]): SQL {
   return or(exact, ...byPattern) ?? sql`false`;
 }
 
+/**
+ * HASATTR_{field} and EQATTR_{field}_{attribute}: the events whose field names an element whose
+ * master data has the attribute (with one of the values). Fields: readPoint, bizLocation, epcClass.
+ */
+function attributeFilter(
+  name: string,
+  [, kind, field = "", attr]: RegExpExecArray,
+  _values: string[],
+  masterData: ResolvedMasterData,
+): SQL {
+  if (!(field in ATTRIBUTE_FIELDS)) {
+    throw notImplemented(`${name} (master data is queried on readPoint, bizLocation and epcClass)`);
+  }
+  if (kind === "EQATTR" && !attr) {
+    throw exception(`${name} must name an attribute: EQATTR_${field}_{attribute name}`, name);
+  }
+  if (kind === "HASATTR" && attr) {
+    throw exception(`${name}: HASATTR_${field} takes attribute names as its values`, name);
+  }
+  const ids = masterData.get(name) ?? [];
+  if (ids.length === 0) return sql`false`;
+  if (field === "readPoint") return inArray(events.readPoint, ids);
+  if (field === "bizLocation") return inArray(events.bizLocation, ids);
+  return sql`${events.id} in (select ${eventSubjects.eventId} from ${eventSubjects} where ${and(
+    inArray(eventSubjects.subjectKey, ids),
+    inArray(eventSubjects.role, ["quantity", "input", "output"]),
+  )})`;
+}
+
 /** An event's typed list (bizTransactionList, sourceList…) holds an entry of one of `types` with one of `values`. */
 function typedListFilter(list: string, idField: string, types: string[], values: string[]): SQL {
   const doc = sql`${events.document}`;
@@ -243,7 +272,10 @@ function fingerprintOf(params: QueryParams): string {
 }
 
 /** Turns the standard's query parameters into SQL; an unknown or malformed one is a QueryParameterException. */
-export function parseQuery(params: QueryParams): ParsedQuery {
+export function parseQuery(
+  params: QueryParams,
+  masterData: ResolvedMasterData = new Map(),
+): ParsedQuery {
   const filters: (SQL | undefined)[] = [];
   let orderBy: ParsedQuery["orderBy"] = null;
   let direction: ParsedQuery["direction"] | null = null;
@@ -306,14 +338,19 @@ export function parseQuery(params: QueryParams): ParsedQuery {
         break;
       }
       case "EQ_readPoint":
-      case "WD_readPoint":
-        // Without master data no location has descendants: WD_ is EQ_ here.
         filters.push(inArray(events.readPoint, nonEmpty(name, values).flatMap(identifierForms)));
         break;
       case "EQ_bizLocation":
-      case "WD_bizLocation":
         filters.push(inArray(events.bizLocation, nonEmpty(name, values).flatMap(identifierForms)));
         break;
+      case "WD_readPoint":
+      case "WD_bizLocation": {
+        // The values and their descendants in the master data (resolveMasterDataParams).
+        const forms = masterData.get(name) ?? nonEmpty(name, values).flatMap(identifierForms);
+        const column = name === "WD_readPoint" ? events.readPoint : events.bizLocation;
+        filters.push(inArray(column, nonEmpty(name, forms)));
+        break;
+      }
       case "EQ_transformationID":
         filters.push(
           sql`${doc}->>'transformationID' in (${sql.join(
@@ -380,11 +417,17 @@ export function parseQuery(params: QueryParams): ParsedQuery {
       case "maxEventCount":
         maxEventCount = positiveInt(name, values);
         break;
-      default:
+      default: {
+        const attribute = MASTER_DATA_PARAM.exec(name);
+        if (attribute) {
+          filters.push(attributeFilter(name, attribute, nonEmpty(name, values), masterData));
+          break;
+        }
         if (UNSUPPORTED.has(name) || UNSUPPORTED_FAMILIES.some((f) => f.test(name))) {
           throw notImplemented(name);
         }
         throw exception(`unknown query parameter '${name}'`, name);
+      }
     }
   }
   if (eventCountLimit !== null && maxEventCount !== null) {

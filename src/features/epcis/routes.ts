@@ -24,10 +24,12 @@ import {
 import { captureJobView, createCaptureJob, runCaptureJob } from "./capture-job";
 import { formatEvent } from "./format";
 import { collection, discoveryHeaders, epcFormatOf, epcisHeaders, requireReader } from "./http";
+import { masterDataOf, masterDataRefused, storeMasterData } from "./master-data";
 import { registerQueryRoutes } from "./query-routes";
 import { CaptureJob, EpcisDocument, EpcisEvent } from "./schemas";
 import { registerSubscriptionRoutes } from "./subscription-routes";
 import { ensureDispatcher, kickDeliveries } from "./subscriptions";
+import { registerVocabularyRoutes } from "./vocabulary-routes";
 import { readXmlDocument, readXmlEvent } from "./xml/read";
 
 const tags = ["EPCIS 2.0"];
@@ -150,6 +152,7 @@ const TOP_LEVEL = [
   "bizLocations",
   "dispositions",
   "bizSteps",
+  "vocabularies",
 ];
 
 epcisRoutes.openAPIRegistry.registerPath({
@@ -183,7 +186,11 @@ const OPTIONS: [string, string][] = [
   ["/epcis/dispositions", "OPTIONS, GET"],
   ["/epcis/readPoints", "OPTIONS, GET"],
   ["/epcis/bizLocations", "OPTIONS, GET"],
+  ["/epcis/epcs", "OPTIONS, GET"],
   ["/epcis/epcs/:epc{.+}", "OPTIONS, GET"],
+  ["/epcis/vocabularies", "OPTIONS, GET"],
+  ["/epcis/vocabularies/:type", "OPTIONS, GET"],
+  ["/epcis/vocabularies/:type/:id{.+}", "OPTIONS, GET"],
   ["/epcis/queries", "OPTIONS, GET, POST"],
   ["/epcis/queries/:name", "OPTIONS, GET, DELETE"],
   ["/epcis/queries/:name/events", "OPTIONS, GET"],
@@ -252,9 +259,22 @@ epcisRoutes.post("/epcis/capture", async (c) => {
   const behaviour = behaviourOf(c);
   const doc = await readCaptureBody(c, c.var.deps.config.UPLOAD_LIMIT_BYTES, "document");
   const prepared = prepareDocument(doc);
+  const masterData = masterDataOf(doc);
+  if (masterData.problems.length > 0) throw masterDataRefused(masterData.problems);
   if (behaviour === "rollback" && prepared.problems.size > 0) throw rejectDocument(prepared);
   const deps = captureDeps(c);
-  const job = await createCaptureJob(deps, prepared, behaviour, caller.org.id);
+  // The header's master data is stored with the job, when the document is accepted: it describes
+  // places and parties, whether or not each event of the document is stored.
+  const job = await deps.db.transaction(async (tx) => {
+    const created = await createCaptureJob({ ...deps, db: tx }, prepared, behaviour, caller.org.id);
+    await storeMasterData(tx, masterData.elements, {
+      orgId: caller.org.id,
+      regulator: caller.org.roles.includes("regulator"),
+      captureId: created.id,
+      now: deps.clock.now(),
+    });
+    return created;
+  });
   const task: Promise<void> = runCaptureJob(deps, job, prepared)
     .then(() => kickDeliveries(deps))
     .finally(() => inFlight.delete(task));
@@ -376,4 +396,5 @@ epcisRoutes.post("/epcis/events", async (c) => {
 });
 
 registerQueryRoutes(epcisRoutes);
+registerVocabularyRoutes(epcisRoutes);
 registerSubscriptionRoutes(epcisRoutes);

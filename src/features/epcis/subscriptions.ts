@@ -12,6 +12,7 @@ import type { Clock } from "../../lib/clock";
 import { AppError } from "../../lib/errors";
 import type { Logger } from "../../lib/logger";
 import { type EpcFormat, queryDocument } from "./format";
+import { resolveMasterDataParams } from "./master-data-query";
 import { paramsFromJson, parseQuery } from "./query";
 import { validateQueryDefinition } from "./validate";
 
@@ -107,7 +108,9 @@ export async function deliver(deps: DeliveryDeps, due: EpcisSubscription): Promi
     if (!fresh || (fresh.nextAttemptAt && fresh.nextAttemptAt > deps.clock.now())) return 0;
     let subscription = fresh;
     const query = await namedQuery(deps.db, subscription.queryName);
-    const parsed = parseQuery(paramsFromJson(query.query));
+    const params = paramsFromJson(query.query);
+    // Master data is read at each delivery: a location described since then counts.
+    const parsed = parseQuery(params, await resolveMasterDataParams(deps.db, params));
     let cursor = subscription.cursor;
     let sent = 0;
     for (let round = 0; round < 100; round++) {
