@@ -142,6 +142,8 @@ const attrValue = (v: unknown) => escapeAttr(clean(String(v)));
 class Namespaces {
   private readonly prefixOf = new Map<string, string>();
   private readonly nsOf = new Map<string, string>();
+  /** Prefixes that values use as undeclared CURIE prefixes: a namespace named so would give them one. */
+  readonly reserved = new Set<string>();
 
   constructor() {
     this.declare("xsi", XSI);
@@ -153,9 +155,9 @@ class Namespaces {
     if (known) return known;
     let prefix =
       /^[A-Za-z_][A-Za-z0-9_.-]*$/.test(preferred) && !/^xml/i.test(preferred) ? preferred : "ns";
-    if (this.nsOf.has(prefix)) {
+    if (this.nsOf.has(prefix) || this.reserved.has(prefix)) {
       let n = 1;
-      while (this.nsOf.has(`${prefix}${n}`)) n++;
+      while (this.nsOf.has(`${prefix}${n}`) || this.reserved.has(`${prefix}${n}`)) n++;
       prefix = `${prefix}${n}`;
     }
     this.prefixOf.set(ns, prefix);
@@ -184,14 +186,22 @@ class Writer {
       : `urn:epcglobal:cbv:${vocabulary.urn}:${t}`;
   }
 
-  /** sensorReport type, exception, component: bare GS1 vocabulary terms as `gs1:` or the web URI. */
-  gs1Term(value: string): string {
-    if (value.includes(":")) {
-      return this.cbvFormat === "Always_Web_URI" && value.startsWith("gs1:")
-        ? `${GS1_VOC}${value.slice(4)}`
-        : value;
+  /**
+   * A URI-valued sensor attribute. XML has no CURIEs: one whose prefix the event's context
+   * defines is written in full (another document's prefix of the same name may mean something
+   * else); bare GS1 vocabulary terms (type, exception, component) become `gs1:` terms, as GS1's
+   * XML examples write them, or web URIs.
+   */
+  sensorValue(name: string, value: string, prefixes: Map<string, string>): string {
+    const vocabularyTerm = name === "type" || name === "exception" || name === "component";
+    if (!value.includes(":")) {
+      if (!vocabularyTerm) return value;
+      return this.cbvFormat === "Always_Web_URI" ? `${GS1_VOC}${value}` : `gs1:${value}`;
     }
-    return this.cbvFormat === "Always_Web_URI" ? `${GS1_VOC}${value}` : `gs1:${value}`;
+    if (value.startsWith("gs1:")) {
+      return this.cbvFormat === "Always_Web_URI" ? `${GS1_VOC}${value.slice(4)}` : value;
+    }
+    return expandCurie(value, prefixes);
   }
 
   /** `prefix:name` of a JSON-LD extension key as an XML qualified name, its namespace declared. */
@@ -290,14 +300,13 @@ class Writer {
     for (const k of order) {
       const v = object[k];
       if (v === undefined || v === null) continue;
-      const value =
-        (k === "type" || k === "exception" || k === "component") && typeof v === "string"
-          ? this.gs1Term(v)
-          : v;
+      const value = typeof v === "string" ? this.sensorValue(k, v, prefixes) : v;
       out += ` ${k}="${attrValue(value)}"`;
     }
     for (const [k, v] of Object.entries(object)) {
-      if (!k.includes(":") || k.startsWith("@")) continue;
+      if (order.includes(k) || k.startsWith("@") || v === null || v === undefined) continue;
+      // A field the JSON-LD binding allows here and the XSD does not name (bizRules on a report)
+      // goes as an unqualified attribute, which the XSD's lax wildcard admits.
       const name = this.qname(k, prefixes);
       if (name) out += ` ${name}="${attrValue(typeof v === "object" ? JSON.stringify(v) : v)}"`;
     }
@@ -416,6 +425,24 @@ class Writer {
   }
 }
 
+const SCHEMES = new Set(["urn", "http", "https", "gs1", "cbv", "ni", "mailto", "tag", "did"]);
+
+/**
+ * Prefixes of CURIE-like values (`example:x`) that the event's own context does not define:
+ * they stay as written, so no namespace of the answer may take their name.
+ */
+function reserveUndeclaredPrefixes(stored: StoredEvent, reserved: Set<string>): void {
+  const prefixes = contextPrefixes(stored.context, stored.document["@context"]);
+  const visit = (v: unknown): void => {
+    if (typeof v === "string") {
+      const m = /^([A-Za-z_][A-Za-z0-9_.-]*):(?!\/\/)/.exec(v);
+      if (m && !prefixes.has(m[1]!) && !SCHEMES.has(m[1]!.toLowerCase())) reserved.add(m[1]!);
+    } else if (Array.isArray(v)) v.forEach(visit);
+    else if (isObject(v)) Object.values(v).forEach(visit);
+  };
+  visit(stored.document);
+}
+
 /** An EPCISQueryDocument in EPCIS 2.0 XML, valid against GS1's query XSD. */
 export function queryDocumentXml(
   events: StoredEvent[],
@@ -428,6 +455,7 @@ export function queryDocumentXml(
   },
 ): string {
   const writer = new Writer(options.cbvFormat);
+  for (const e of events) reserveUndeclaredPrefixes(e, writer.ns.reserved);
   const eventXml = events.map((e) => writer.event(e, options.format)).join("");
   const subscription = options.subscriptionID
     ? `<subscriptionID>${text(options.subscriptionID)}</subscriptionID>`
