@@ -132,7 +132,7 @@ export function ScanPage(props: ScanPageProps) {
       </section>
       <section id="timeline">
         <h2>{t.timeline}</h2>
-        <Timeline entries={view.timeline} t={t} />
+        <Timeline entries={view.timeline} t={t} lang={lang} />
       </section>
       <section id="seller">
         <h2>{view.sellers.length > 1 ? t.sellers : t.seller}</h2>

@@ -3,7 +3,7 @@ import type { z } from "@hono/zod-openapi";
 import type { ReviewViewT } from "../feedback/schemas";
 import type { PublicOrg } from "../orgs/schemas";
 import type { ScanViewT, TimelineEntryT } from "../resolver/schemas";
-import type { Dict } from "./i18n";
+import type { Dict, Lang } from "./i18n";
 
 type Org = z.infer<typeof PublicOrg>;
 
@@ -112,7 +112,7 @@ export function Warnings({ view, t }: { view: ScanViewT; t: Dict }) {
   );
 }
 
-export function Timeline({ entries, t }: { entries: TimelineEntryT[]; t: Dict }) {
+export function Timeline({ entries, t, lang }: { entries: TimelineEntryT[]; t: Dict; lang: Lang }) {
   if (entries.length === 0) return <p class="muted">{t.noEvents}</p>;
   return (
     <ol class="tl">
@@ -131,7 +131,14 @@ export function Timeline({ entries, t }: { entries: TimelineEntryT[]; t: Dict })
               {e.confirmedByBuyer ? ` · ${t.confirmedByBuyer}` : ""}
             </>
           )}
-          {e.place.length > 0 ? <span class="muted"> · {e.place.join(" ")}</span> : null}
+          {e.location ? (
+            <span class="muted">
+              {" "}
+              · {(lang === "en" ? e.location.en : e.location.zh) ?? e.location.name}
+            </span>
+          ) : e.place.length > 0 ? (
+            <span class="muted"> · {e.place.join(" ")}</span>
+          ) : null}
           {e.destination && e.destination.length > 0 ? (
             <span class="muted">
               {" "}

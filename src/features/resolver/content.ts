@@ -30,6 +30,9 @@ export interface TimelineRow {
   destination: string | null;
   /** `zs:confirmedBy` of the document. */
   confirmedBy: string | null;
+  /** Where it happened, as the event names it (EPCIS readPoint / bizLocation ids). */
+  readPoint: string | null;
+  bizLocation: string | null;
   actor: { id: string; nameZh: string; status: string; regionCode: string } | null;
 }
 
@@ -84,11 +87,12 @@ export async function readScanContent(db: Db, q: ContentQuery): Promise<ScanCont
       'timeline', (select coalesce(json_agg(json_build_object(
           'id', e.id, 'kind', e.kind, 'bizStep', e.biz_step, 'eventTime', e.event_time,
           'destination', e.destination, 'confirmedBy', e.confirmed_by,
+          'readPoint', e.read_point, 'bizLocation', e.biz_location,
           'actor', case when a.id is null then null else json_build_object(
             'id', a.id, 'nameZh', a.name_zh, 'status', a.status, 'regionCode', a.region_code) end
         ) order by e.t, e.id), '[]'::json)
         from (
-          select e.id, e.kind, e.biz_step, e.event_time, e.actor_org_id, ${order} as t,
+          select e.id, e.kind, e.biz_step, e.event_time, e.actor_org_id, e.read_point, e.biz_location, ${order} as t,
             case when jsonb_typeof(e.document->'zs:destinationRegion') = 'string'
               then e.document->>'zs:destinationRegion' end as destination,
             e.document->>'zs:confirmedBy' as confirmed_by

@@ -41,6 +41,13 @@ export const TimelineEntry = z
       .nullable()
       .openapi({ description: "a dispatch's destination city; never an address" }),
     confirmedByBuyer: z.boolean(),
+    location: z
+      .object({ name: z.string(), zh: z.string().nullable(), en: z.string().nullable() })
+      .nullable()
+      .openapi({
+        description:
+          "the name of the event's business location (else read point) in the EPCIS master data, in Chinese and English when given",
+      }),
   })
   .openapi("TimelineEntry");
 

@@ -14,6 +14,7 @@ import {
 import type { Db } from "../../db/types";
 import type { Clock } from "../../lib/clock";
 import { creditSummary } from "../credit/service";
+import { masterDataNames, type PlaceName } from "../epcis/master-data";
 import { type PublicOrgView, publicOrgView } from "../orgs/profile";
 import type { ScanStats } from "../scans/service";
 import { readScanContent, type TimelineRow } from "./content";
@@ -60,7 +61,13 @@ export const chinaDate = (at: Date) =>
 
 const STEP_KINDS: Record<string, string> = { inspecting: "inspection", recalling: "recall" };
 
-function timelineOf(rows: TimelineRow[]): TimelineEntryT[] {
+/** Where an event happened, by the master data names of its business location or read point. */
+const placeOf = (r: TimelineRow, names: Map<string, PlaceName>) =>
+  (r.bizLocation ? names.get(r.bizLocation) : undefined) ??
+  (r.readPoint ? names.get(r.readPoint) : undefined) ??
+  null;
+
+function timelineOf(rows: TimelineRow[], names: Map<string, PlaceName>): TimelineEntryT[] {
   return rows.map((r) => {
     const actor = r.actor;
     const step = (r.bizStep ?? "").replace(/^.*[#/:]/, "");
@@ -75,6 +82,7 @@ function timelineOf(rows: TimelineRow[]): TimelineEntryT[] {
       place: actor ? cityNames(actor.regionCode) : [],
       destination: r.destination ? cityNames(r.destination) : null,
       confirmedByBuyer: r.confirmedBy === "buyer",
+      location: placeOf(r, names),
     };
   });
 }
@@ -124,7 +132,12 @@ export async function buildScanView(
     }),
     ...[parties.producer, ...parties.sellers].map((p) => publicOrgOf(db, ctx.clock, p)),
   ]);
-  const timeline = timelineOf(content.timeline);
+  // Our own organisations are shown as actors; other places by their master data, if any.
+  const placeIds = content.timeline
+    .flatMap((r) => [r.bizLocation, r.readPoint])
+    .filter((id): id is string => id !== null && !id.startsWith("urn:zhuisu:"));
+  const names = placeIds.length > 0 ? await masterDataNames(db, placeIds) : new Map();
+  const timeline = timelineOf(content.timeline, names);
   const labs = content.inspections;
   const recallRows = lot
     ? content.recalls.filter((r) => r.wholeProduct || r.lotIds.includes(lot.id))

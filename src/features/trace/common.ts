@@ -5,6 +5,7 @@ import { canonicalKey, type Gtin14 } from "../../codes";
 import { inspections, type Lot, type Product, recalls } from "../../db/schema";
 import type { Db } from "../../db/types";
 import type { SignedCheckpoint } from "../../ledger/checkpoint";
+import { masterDataNames } from "../epcis/master-data";
 import type { InclusionRef } from "./ledger";
 import { actorOf } from "./parties";
 import { edgeOf, type KeyData } from "./replay";
@@ -226,6 +227,8 @@ export function traceEventView(
       readPoint: e.readPoint,
       bizLocation: e.bizLocation,
       destinationRegion: e.destinationRegion,
+      readPointName: null,
+      bizLocationName: null,
     },
     references,
     inclusion: parts.proofs.get(e.id) ?? null,
@@ -247,4 +250,19 @@ export function partyIdsOf(
     if (to && to !== "consumer") ids.add(to);
   }
   return [...ids];
+}
+
+/** Gives the events of a trace the master data names of their read points and business locations. */
+export async function nameThePlaces(db: Db, events: TraceEventView[]): Promise<void> {
+  const ids = new Set(
+    events
+      .flatMap((e) => [e.where.readPoint, e.where.bizLocation])
+      .filter((id): id is string => id !== null && !id.startsWith("urn:zhuisu:")),
+  );
+  if (ids.size === 0) return;
+  const names = await masterDataNames(db, ids);
+  for (const e of events) {
+    e.where.readPointName = (e.where.readPoint && names.get(e.where.readPoint)) || null;
+    e.where.bizLocationName = (e.where.bizLocation && names.get(e.where.bizLocation)) || null;
+  }
 }

@@ -72,7 +72,12 @@ function party(id: string | null, parties: Map<string, PartyView>): [string | nu
 }
 
 function where(e: TraceEventView): string | null {
-  const parts = [e.where.readPoint, e.where.bizLocation];
+  const named = (id: string | null, name: { name: string } | null) =>
+    id && name ? `${name.name} (${id})` : id;
+  const parts = [
+    named(e.where.readPoint, e.where.readPointName),
+    named(e.where.bizLocation, e.where.bizLocationName),
+  ];
   if (e.where.destinationRegion) parts.push(`region:${e.where.destinationRegion}`);
   const found = parts.filter((p): p is string => Boolean(p));
   return found.length ? found.join(" ") : null;

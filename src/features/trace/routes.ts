@@ -18,7 +18,7 @@ import {
 } from "../../lib/router";
 import { logDeps } from "../log/routes";
 import { backwardTrace } from "./backward";
-import { SNAPSHOT } from "./common";
+import { nameThePlaces, SNAPSHOT } from "./common";
 import { traceCsv, traceEpcis } from "./export";
 import { forwardTrace, productTrace } from "./forward";
 import { exportCheckpoint } from "./ledger";
@@ -138,6 +138,7 @@ traceRoutes.get("/v1/trace/:key{.+}", async (c) => {
       : target.level === "lot"
         ? await forwardTrace(db, ctx, target, asOf)
         : await productTrace(db, ctx, target.gtin, asOf);
+  if ("events" in trace) await nameThePlaces(db, trace.events);
   const name = `trace-${target.key.slice(1).replace(/[^A-Za-z0-9]+/g, "-")}`;
   if (format === "csv") {
     return c.body(traceCsv(trace), 200, {

@@ -61,6 +61,10 @@ export const InclusionProofRef = z
   })
   .openapi("TraceInclusionProof");
 
+const PlaceName = z
+  .object({ name: z.string(), zh: z.string().nullable(), en: z.string().nullable() })
+  .openapi("PlaceName");
+
 /** One event as an edge of the graph: what moved, from whom, to whom, where, when, on which papers. */
 export const TraceEvent = z
   .object({
@@ -88,6 +92,12 @@ export const TraceEvent = z
       readPoint: z.string().nullable(),
       bizLocation: z.string().nullable(),
       destinationRegion: z.string().nullable(),
+      readPointName: PlaceName.nullable().openapi({
+        description: "the read point's name in the EPCIS master data",
+      }),
+      bizLocationName: PlaceName.nullable().openapi({
+        description: "the business location's name in the EPCIS master data",
+      }),
     }),
     references: z.array(Reference),
     inclusion: InclusionProofRef.nullable().openapi({
