@@ -166,3 +166,29 @@ describe("GET /epcis/events with Accept: application/xml", () => {
     }
   });
 });
+
+describe("GET /epcis/epcs", () => {
+  it("lists every identifier events name once, a page at a time, in the EPC format asked for", async () => {
+    const seen: string[] = [];
+    let path: string | null = "/epcis/epcs?perPage=200";
+    while (path) {
+      const res = await t.request("GET", path, { key: org.key });
+      expect(res.status).toBe(200);
+      seen.push(...((await res.json()) as { member: string[] }).member);
+      path = /<([^>]+)>; rel="next"/.exec(res.headers.get("Link") ?? "")?.[1] ?? null;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).toContain("https://id.gs1.org/01/10614141073464/21/2017");
+    const urn = await t.request("GET", "/epcis/epcs?perPage=1000", {
+      key: org.key,
+      headers: { "GS1-EPC-Format": "Always_EPC_URN" },
+    });
+    const members = ((await urn.json()) as { member: string[] }).member;
+    expect(members).not.toContain("https://id.gs1.org/01/10614141073464/21/2017");
+    expect(members.some((m) => m.startsWith("urn:epc:id:sgtin:"))).toBe(true);
+    // Each is the {epc} of its events.
+    const events = await query(t, org.key, `/epcis/epcs/${encodeURIComponent(seen[0]!)}/events`);
+    expect(events.events.length).toBeGreaterThan(0);
+    expect((await t.request("GET", "/epcis/epcs")).status).toBe(401);
+  });
+});
