@@ -263,21 +263,28 @@ describe("bad input, refused as the standard says, nothing stored", () => {
     expect(body.errors?.[0]?.message).toMatch(/teleporting.*CBV 2.0 does not define/);
   });
 
-  it("not JSON: 400; not a JSON media type: 415; not a document: 400", async () => {
+  it("not JSON: 400; neither a JSON nor an XML media type: 415; not a document: 400", async () => {
     const bad = await t.request("POST", "/epcis/capture", {
       body: "{",
       key: producer.key,
       headers: { "Content-Type": "application/json" },
     });
     expect((await problem(bad, 400)).epcisException).toBe("epcisException:ValidationException");
+    const text = await t.request("POST", "/epcis/capture", {
+      body: "ObjectEvent",
+      key: producer.key,
+      headers: { "Content-Type": "text/plain" },
+    });
+    expect((await problem(text, 415)).epcisException).toBe(
+      "epcisException:UnsupportedMediaTypeException",
+    );
+    // XML is taken, and an XML root that is no EPCIS document is refused with its line.
     const xml = await t.request("POST", "/epcis/capture", {
       body: "<x/>",
       key: producer.key,
       headers: { "Content-Type": "application/xml" },
     });
-    expect((await problem(xml, 415)).epcisException).toBe(
-      "epcisException:UnsupportedMediaTypeException",
-    );
+    expect((await problem(xml, 400)).detail).toContain("line 1: the root element x is not");
     const notDoc = await t.request("POST", "/epcis/capture", {
       json: objectEvent([sgtin()]),
       key: producer.key,
