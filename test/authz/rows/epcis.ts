@@ -40,6 +40,41 @@ async function subscription(ctx: MatrixContext, key: string): Promise<string> {
 
 const writers = { none: 401, unverified: 403 };
 
+const xmlDocument = () =>
+  `<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" schemaVersion="2.0" creationDate="2026-06-01T08:00:00.000+08:00"><EPCISBody><EventList><ObjectEvent><eventTime>2026-05-30T10:00:00.000+08:00</eventTime><eventTimeZoneOffset>+08:00</eventTimeZoneOffset><epcList><epc>urn:epc:id:sgtin:0614141.107346.AX${unique()}</epc></epcList><action>OBSERVE</action><bizStep>urn:epcglobal:cbv:bizstep:shipping</bizStep></ObjectEvent></EventList></EPCISBody></epcis:EPCISDocument>`;
+
+/** A document describing one place, named `name`. */
+const placeDocument = (id: string, name: string) => ({
+  "@context": CONTEXT,
+  type: "EPCISDocument",
+  schemaVersion: "2.0",
+  creationDate: "2026-06-01T08:00:00.000+08:00",
+  epcisHeader: {
+    epcisMasterData: {
+      vocabularyList: [
+        {
+          type: "urn:epcglobal:epcis:vtype:BusinessLocation",
+          vocabularyElementList: [
+            { id, attributes: [{ id: "urn:epcglobal:cbv:mda:name", attribute: name }] },
+          ],
+        },
+      ],
+    },
+  },
+  epcisBody: { eventList: [] },
+});
+
+/** A place whose master data the common producer described. */
+async function producersPlace(ctx: MatrixContext): Promise<string> {
+  const id = `urn:epc:id:sgln:0614141.${String(++n).padStart(5, "0")}.0`;
+  const res = await ctx.t.request("POST", "/epcis/capture", {
+    key: ctx.cast.producer.key,
+    json: placeDocument(id, "生产者的仓库"),
+  });
+  if (res.status !== 202) throw new Error(`master data not captured: ${await res.text()}`);
+  return id;
+}
+
 export const rows: MatrixRow[] = [
   {
     operationId: "epcisCapture",
@@ -56,6 +91,28 @@ export const rows: MatrixRow[] = [
     }),
     // Any verified organisation records what it saw, whatever its role.
     expect: { ...writers, others: 202 },
+  },
+  {
+    operationId: "epcisCapture",
+    label: "EPCIS XML",
+    request: () => ({
+      method: "POST",
+      path: "/epcis/capture",
+      body: xmlDocument(),
+      headers: { "Content-Type": "application/xml" },
+    }),
+    expect: { ...writers, others: 202 },
+  },
+  {
+    operationId: "epcisCapture",
+    label: "master data of a place another organisation described",
+    request: async (ctx) => ({
+      method: "POST",
+      path: "/epcis/capture",
+      json: placeDocument(await producersPlace(ctx), "改名"),
+    }),
+    // Its describer and a regulator change it; another verified organisation is refused.
+    expect: { ...writers, producer: 202, regulator: 202, others: 403 },
   },
   {
     operationId: "epcisCaptureEvent",
