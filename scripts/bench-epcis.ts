@@ -9,6 +9,7 @@ import { eventSubjects as eventSubjectsTable, events, type Org, orgs } from "../
 import type { DatabaseHandle } from "../src/db/types";
 import { captureJobsSettled } from "../src/features/epcis/routes";
 import { eventSubjects } from "../src/features/epcis/subjects";
+import { libxml2Validator } from "../src/features/epcis/xml/libxml2-validator";
 import { registerOrg } from "../src/features/orgs/service";
 import { eventHashId } from "../src/ledger/event-hash";
 import { systemClock } from "../src/lib/clock";
@@ -60,6 +61,17 @@ function document(run: string) {
   };
 }
 
+/** The same 10,000 events as EPCIS 2.0 XML (CBV 1.x URNs and EPC URNs, as XML senders write them). */
+function xmlDocument(run: string): string {
+  const start = Date.parse("2026-05-01T00:00:00.000Z");
+  const events = Array.from(
+    { length: EVENTS },
+    (_, i) =>
+      `<ObjectEvent><eventTime>${new Date(start + i * 1000).toISOString()}</eventTime><eventTimeZoneOffset>+08:00</eventTimeZoneOffset><epcList><epc>urn:epc:id:sgtin:6901234.056789.${run}${i}</epc></epcList><action>OBSERVE</action><bizStep>urn:epcglobal:cbv:bizstep:shipping</bizStep><disposition>urn:epcglobal:cbv:disp:in_transit</disposition><readPoint><id>urn:epc:id:sgln:6901234.00001.0</id></readPoint><bizTransactionList><bizTransaction type="urn:epcglobal:cbv:btt:po">urn:epcglobal:cbv:bt:6901234000016:${run}${i}</bizTransaction></bizTransactionList><zsb:batch>${run}</zsb:batch></ObjectEvent>`,
+  ).join("\n");
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" xmlns:zsb="https://bench.zhuisu.test/ns#" schemaVersion="2.0" creationDate="${new Date(start).toISOString()}"><EPCISBody><EventList>\n${events}\n</EventList></EPCISBody></epcis:EPCISDocument>`;
+}
+
 const ms = (from: number) => performance.now() - from;
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -73,6 +85,7 @@ async function bench(handle: DatabaseHandle) {
     clock: systemClock,
     logger: silentLogger,
     secrets: await loadServiceSecrets(handle.db, config),
+    xmlValidator: libxml2Validator,
   });
   const { org, key } = await registerOrg(
     handle.db,
@@ -124,6 +137,31 @@ async function bench(handle: DatabaseHandle) {
   };
   if (job.status !== "success" || job.capturedCount !== EVENTS)
     throw new Error(`capture job: ${JSON.stringify(job)}`);
+
+  // 1b. The same through EPCIS XML: XSD validation and the mapping to JSON-LD come first.
+  await request(
+    "POST",
+    "/epcis/capture",
+    xmlDocument("WX").split("\n").slice(0, 52).join("\n") +
+      "\n</EventList></EPCISBody></epcis:EPCISDocument>",
+    {
+      "Content-Type": "application/xml",
+    },
+  );
+  await captureJobsSettled();
+  const xml = xmlDocument("X");
+  const x0 = performance.now();
+  const xres = await request("POST", "/epcis/capture", xml, { "Content-Type": "application/xml" });
+  const xmlAccepted = ms(x0);
+  if (xres.status !== 202) throw new Error(`XML capture: ${xres.status} ${await xres.text()}`);
+  await captureJobsSettled();
+  const xmlCaptureMs = ms(x0);
+  const xjob = (await (await request("GET", xres.headers.get("Location")!)).json()) as {
+    status: string;
+    capturedCount: number;
+  };
+  if (xjob.status !== "success" || xjob.capturedCount !== EVENTS)
+    throw new Error(`XML capture job: ${JSON.stringify(xjob)}`);
 
   // 2. The same rows (events and their subjects) as plain multi-row INSERTs, 1,000 a statement, one transaction.
   const plain = document("P");
@@ -188,6 +226,7 @@ async function bench(handle: DatabaseHandle) {
       "/epcis/events?perPage=1000&MATCH_epc=urn:epc:idpat:sgtin:6901234.056789.*",
     ],
     ["1,000 events, no filter", "/epcis/events?perPage=1000"],
+    ["1,000 events, no filter, as XML", "/epcis/events?perPage=1000"],
   ];
   const results: Record<string, unknown> = {
     events: EVENTS,
@@ -197,6 +236,10 @@ async function bench(handle: DatabaseHandle) {
     plainInsertMs: Math.round(insertMs),
     plainInsertEventsPerSecond: Math.round(EVENTS / (insertMs / 1000)),
     ratio: Number((captureMs / insertMs).toFixed(1)),
+    xmlCaptureMs: Math.round(xmlCaptureMs),
+    xmlAcceptedMs: Math.round(xmlAccepted),
+    xmlEventsPerSecond: Math.round(EVENTS / (xmlCaptureMs / 1000)),
+    xmlRatioToJson: Number((xmlCaptureMs / captureMs).toFixed(2)),
   };
   console.log(
     `  capture of ${EVENTS} ObjectEvents: ${results.captureMs} ms (202 after ${results.acceptedMs} ms) = ${results.eventsPerSecond} events/s`,
@@ -204,21 +247,27 @@ async function bench(handle: DatabaseHandle) {
   console.log(
     `  plain multi-row INSERTs of the same rows: ${results.plainInsertMs} ms = ${results.plainInsertEventsPerSecond} events/s; capture takes ${results.ratio}× as long`,
   );
+  console.log(
+    `  the same as EPCIS XML (${(xml.length / 1e6).toFixed(1)} MB): ${results.xmlCaptureMs} ms (202 after ${results.xmlAcceptedMs} ms: XSD validation and mapping) = ${results.xmlEventsPerSecond} events/s; ${results.xmlRatioToJson}× the JSON-LD capture`,
+  );
   for (const [label, path] of queries) {
     const times: number[] = [];
     let count = 0;
     for (let i = 0; i < QUERY_RUNS + 3; i++) {
       const t = performance.now();
-      const r = await request("GET", path);
+      const asXml = label.endsWith("as XML");
+      const r = await request("GET", path, undefined, asXml ? { Accept: "application/xml" } : {});
       const text = await r.text();
       const elapsed = ms(t);
       if (r.status !== 200) throw new Error(`${label}: ${r.status} ${text.slice(0, 300)}`);
       if (i >= 3) times.push(elapsed);
-      count = (
-        JSON.parse(text) as {
-          epcisBody: { queryResults: { resultsBody: { eventList: unknown[] } } };
-        }
-      ).epcisBody.queryResults.resultsBody.eventList.length;
+      count = asXml
+        ? (text.match(/<ObjectEvent>/g) ?? []).length
+        : (
+            JSON.parse(text) as {
+              epcisBody: { queryResults: { resultsBody: { eventList: unknown[] } } };
+            }
+          ).epcisBody.queryResults.resultsBody.eventList.length;
     }
     times.sort((a, b) => a - b);
     const p50 = percentile(times, 50);
