@@ -236,6 +236,12 @@ epcisRoutes.openAPIRegistry.registerPath({
       content: {
         "application/json": { schema: EpcisDocument },
         "application/ld+json": { schema: EpcisDocument },
+        "application/xml": {
+          schema: z.string().openapi({
+            description:
+              "An EPCISDocument, EPCISQueryDocument or EPCISMasterDataDocument in EPCIS 2.0 or 1.2 XML, valid against GS1's XSD (also as text/xml). Refusals name the line. 501 in Workers.",
+          }),
+        },
       },
     },
   },
@@ -250,7 +256,7 @@ epcisRoutes.openAPIRegistry.registerPath({
     ),
     ...authErrorResponses,
     413: epcisProblem("Too many events or too many bytes", EPCIS_EXCEPTION.captureLimit),
-    415: epcisProblem("Not JSON", "epcisException:UnsupportedMediaTypeException"),
+    415: epcisProblem("Neither JSON nor XML", "epcisException:UnsupportedMediaTypeException"),
     500: errorResponses[500],
   },
 });
@@ -368,7 +374,19 @@ epcisRoutes.openAPIRegistry.registerPath({
   description:
     "The event with its own `@context`. 201 with the stored event (eventID and recordTime set) and its Location; 200 with the stored one when the same event (same Event Hash ID) was captured before; 409 when its eventID already names another event.",
   tags,
-  request: { body: { required: true, content: { "application/json": { schema: EpcisEvent } } } },
+  request: {
+    body: {
+      required: true,
+      content: {
+        "application/json": { schema: EpcisEvent },
+        "application/xml": {
+          schema: z.string().openapi({
+            description: "One EPCIS 2.0 XML event element, e.g. <ObjectEvent>…</ObjectEvent>",
+          }),
+        },
+      },
+    },
+  },
   responses: {
     201: { description: "Captured", content: { "application/json": { schema: EpcisEvent } } },
     200: {
@@ -379,7 +397,7 @@ epcisRoutes.openAPIRegistry.registerPath({
     ...authErrorResponses,
     409: epcisProblem("The eventID names another event", EPCIS_EXCEPTION.exists),
     413: epcisProblem("Too many bytes", EPCIS_EXCEPTION.captureLimit),
-    415: epcisProblem("Not JSON", "epcisException:UnsupportedMediaTypeException"),
+    415: epcisProblem("Neither JSON nor XML", "epcisException:UnsupportedMediaTypeException"),
     500: errorResponses[500],
   },
 });

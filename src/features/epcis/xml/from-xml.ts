@@ -11,7 +11,6 @@
 // (receiving), as are CBV 2.0 web URIs, so every spelling of an event is stored alike.
 
 import { EPCIS_CONTEXT } from "../../../ledger/epcis";
-import type { FieldError } from "../../../lib/errors";
 import type { JsonObject } from "../validate";
 import { type CbvVocabulary, cbvTerm, VOCABULARIES } from "../vocab";
 import { attr, childNamed, childrenNamed, textOf, XML_NS, type XmlElement, XSI_NS } from "./tree";
@@ -530,6 +529,3 @@ export function xmlToJsonEvent(element: XmlElement): JsonObject {
     ...event,
   };
 }
-
-export const problemsAsFieldErrors = (problems: XmlProblem[]): FieldError[] =>
-  problems.map((p) => ({ path: `line ${p.line}`, message: p.message, code: "xml" }));
