@@ -82,13 +82,26 @@ function scannerForm(result: Result): DecodedBarcode {
     case BarcodeFormat.DATA_MATRIX:
       // zxing reports a leading FNC1 as GS; a scanner sends the ]d2 identifier instead.
       return { format: "datamatrix", text: text.startsWith(GS) ? `]d2${text.slice(1)}` : text };
-    case BarcodeFormat.CODE_128:
-      return { format: text.startsWith("]C1") ? "gs1-128" : "code128", text };
+    case BarcodeFormat.CODE_128: {
+      const data = withoutChecksumAsFnc1(text);
+      return { format: data.startsWith("]C1") ? "gs1-128" : "code128", text: data };
+    }
     case BarcodeFormat.EAN_13:
       return { format: "ean13", text };
     default:
       throw new Error(`unexpected barcode format ${result.getBarcodeFormat()}`);
   }
+}
+
+/**
+ * zxing reads a check symbol of value 102 as FNC1 and, under ASSUME_GS1, leaves a GS at the end
+ * of the text (it only strips a check symbol that decoded as a printable character). A scanner
+ * drops the check symbol whatever its value, and a GS1 element string never ends with a
+ * separator, so a trailing GS is that check symbol. Which labels hit it depends on their data:
+ * about one GTIN in a hundred.
+ */
+function withoutChecksumAsFnc1(text: string): string {
+  return text.startsWith("]C1") && text.endsWith(GS) ? text.slice(0, -1) : text;
 }
 
 /**

@@ -86,6 +86,13 @@ describe("decoded back from PNG", () => {
     expect(decoded.text).toBe("]C1010690123456789210A1\u001d172712313103001250");
   });
 
+  it("GS1-128 whose check symbol is 102 (the value of FNC1) reads without a trailing separator", async () => {
+    // A CI run drew this GTIN; zxing alone would report a GS after B2026.
+    const elementString = "(01)06980709178368(17)261231(10)B2026";
+    const decoded = decodeBarcode(await png({ symbology: "gs1-128", data: elementString }));
+    expect(decoded.text).toBe("]C101069807091783681726123110B2026");
+  });
+
   it("EAN-13 holds the GTIN-13 of a GTIN-14 starting with 0", async () => {
     const decoded = decodeBarcode(await png({ symbology: "ean13", data: "06901234567892" }));
     expect(decoded).toEqual({ format: "ean13", text: "6901234567892" });
