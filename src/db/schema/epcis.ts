@@ -2,6 +2,7 @@
 import {
   bigint,
   bigserial,
+  boolean,
   index,
   integer,
   jsonb,
@@ -86,9 +87,16 @@ export const epcisSubscriptions = pgTable(
     epcFormat: text().notNull().default("Always_GS1_Digital_Link"),
     /** Events recorded before this time are not delivered. */
     initialRecordTime: ts().notNull(),
+    /** The standard's query schedule as given; null for a stream subscription. */
+    schedule: jsonb().$type<Record<string, string>>(),
+    /** A scheduled run with nothing new still calls `dest` (with an empty result). */
+    reportIfEmpty: boolean().notNull().default(false),
     cursor: bigint({ mode: "number" }).notNull().default(0),
     lastNotifiedAt: ts(),
-    /** Consecutive failed deliveries, and when the next attempt is due (exponential backoff). */
+    /**
+     * Consecutive failed deliveries, and when the next attempt is due: the backoff after a
+     * failure, and for a scheduled subscription its next scheduled run.
+     */
     failures: integer().notNull().default(0),
     nextAttemptAt: ts(),
     lastError: text(),

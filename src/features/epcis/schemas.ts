@@ -112,7 +112,19 @@ export const SubscriptionRequest = z
     dest: z.url(),
     signatureToken: z.string().min(16).max(256).optional(),
     stream: z.literal(true).optional(),
-    schedule: z.record(z.string(), z.unknown()).optional(),
+    schedule: z
+      .object({
+        second: z.string(),
+        minute: z.string(),
+        hour: z.string(),
+        dayOfMonth: z.string(),
+        month: z.string(),
+        dayOfWeek: z.string(),
+      })
+      .partial()
+      .strict()
+      .optional()
+      .openapi({ example: { hour: "1", minute: "5" } }),
     reportIfEmpty: z.boolean().optional(),
     initialRecordTime: z.string().optional(),
   })
@@ -129,10 +141,14 @@ export const Subscription = z
     subscriptionID: z.string(),
     queryName: z.string(),
     dest: z.string(),
-    stream: z.literal(true),
+    stream: z.boolean(),
+    schedule: z.record(z.string(), z.string()).optional(),
+    reportIfEmpty: z.boolean(),
     createdAt: z.string(),
     initialRecordTime: z.string(),
+    minRecordTime: z.string(),
     lastNotifiedAt: z.string().optional(),
+    nextRunAt: z.string().optional(),
     epcFormat: z.string(),
     failures: z.number().int(),
   })

@@ -19,6 +19,7 @@ import { EPC_FORMATS, type EpcFormat } from "./format";
 import { epcFormatOf, requireReader } from "./http";
 import { paramsFromJson, paramsFromUrl } from "./query";
 import { answerQuery } from "./query-routes";
+import { nextRun, parseSchedule, type Schedule, ScheduleError } from "./schedule";
 import { EpcisQueryDocument, NamedQuery, Subscription, SubscriptionRequest } from "./schemas";
 import {
   createNamedQuery,
@@ -30,6 +31,23 @@ import {
 } from "./subscriptions";
 
 const tags = ["EPCIS 2.0 queries and subscriptions"];
+
+function subscriptionControls(message: string, path: string): AppError {
+  return new AppError("epcis_validation", message, {
+    epcisException: "epcisException:SubscriptionControlsException",
+    errors: [{ path, message }],
+  });
+}
+
+function checkedSchedule(input: Record<string, string>): Schedule {
+  try {
+    return parseSchedule(input);
+  } catch (error) {
+    if (!(error instanceof ScheduleError)) throw error;
+    const path = error.field === "schedule" ? "schedule" : `schedule.${error.field}`;
+    throw subscriptionControls(error.message, path);
+  }
+}
 
 /** What a delivery needs, from the request's dependencies. */
 export function deliveryDeps(c: Context<AppEnv>): DeliveryDeps {
@@ -193,10 +211,12 @@ export function registerSubscriptionRoutes(router: OpenAPIHono<AppEnv>): void {
     method: "post",
     path: "/epcis/queries/{queryName}/subscriptions",
     operationId: "epcisSubscribe",
-    summary: "Subscribe a webhook to a named query (stream: every new matching event)",
+    summary:
+      "Subscribe a webhook to a named query (stream: every new matching event; schedule: at set times)",
     description: [
       "Events that match are POSTed to `dest` as EPCISQueryDocuments (at most 500 events each), in arrival order, with `GS1-Signature: sha256=<hex HMAC-SHA256 of the body under signatureToken>` when a signatureToken is given.",
-      "Delivery is at least once: the subscription's position moves only when `dest` answers 2xx; failures are retried with exponential backoff (1 s doubling, at most an hour), and delivery resumes after a restart from the last acknowledged event. `initialRecordTime` (default: now) leaves out older events. Scheduled subscriptions are not supported (501).",
+      "Delivery is at least once: the subscription's position moves only when `dest` answers 2xx; failures are retried with exponential backoff (1 s doubling, at most an hour), and delivery resumes after a restart from the last acknowledged event. `initialRecordTime` (default: now) leaves out older events.",
+      "With `schedule` instead of `stream` (the standard's fields second, minute, hour, dayOfMonth, month, dayOfWeek: numbers and `[low-high]` ranges, comma separated, read in China Standard Time), the events recorded since the last acknowledged run are sent at each scheduled time; `reportIfEmpty: true` calls `dest` even when there are none. `minRecordTime` is the time of the last acknowledged run (at first `initialRecordTime`).",
     ].join("\n"),
     tags,
     request: {
@@ -219,19 +239,15 @@ export function registerSubscriptionRoutes(router: OpenAPIHono<AppEnv>): void {
     const caller = await requireWriter(c);
     const input = await jsonBody(c, SubscriptionRequest);
     const query = await namedQuery(c.var.deps.db, c.req.param("name"));
-    if (input.schedule) {
-      throw new AppError(
-        "not_implemented",
-        "scheduled subscriptions are not supported; subscribe with stream: true",
-        {
-          epcisException: "epcisException:ImplementationException",
-        },
+    const schedule = input.schedule ? checkedSchedule(input.schedule) : null;
+    if (schedule && input.stream !== undefined) {
+      throw subscriptionControls(
+        "a subscription has a schedule or stream: true, not both",
+        "stream",
       );
     }
-    if (input.stream !== true) {
-      throw new AppError("epcis_validation", "a subscription needs stream: true (or a schedule)", {
-        epcisException: "epcisException:SubscriptionControlsException",
-      });
+    if (!schedule && input.stream !== true) {
+      throw subscriptionControls("a subscription needs stream: true or a schedule", "stream");
     }
     const refused = await resolvedDestinationProblem(input.dest, deliveryDeps(c).destinations);
     if (refused) {
@@ -262,6 +278,10 @@ export function registerSubscriptionRoutes(router: OpenAPIHono<AppEnv>): void {
         signatureToken: input.signatureToken ?? null,
         epcFormat: format,
         initialRecordTime: initial,
+        schedule: input.schedule ?? null,
+        reportIfEmpty: input.reportIfEmpty ?? false,
+        // A scheduled subscription is first due at its first scheduled time.
+        nextAttemptAt: schedule ? nextRun(schedule, now) : null,
         createdAt: now,
       })
       .returning();

@@ -26,6 +26,8 @@ let dest = "";
 const received: Delivery[] = [];
 /** Statuses the webhook answers with, one per call; 200 once they run out. */
 const answers: number[] = [];
+/** The same for calls to one path only: other subscriptions' retries cannot take them. */
+const answersAt = new Map<string, number[]>();
 
 const read = (req: IncomingMessage) =>
   new Promise<string>((resolve) => {
@@ -41,7 +43,7 @@ beforeAll(async () => {
   other = await makeOrg(t, ["logistics"]);
   server = createServer(async (req, res) => {
     const body = await read(req);
-    const status = answers.shift() ?? 200;
+    const status = answersAt.get(req.url ?? "")?.shift() ?? answers.shift() ?? 200;
     if (status === 200)
       received.push({ body, signature: req.headers["gs1-signature"] as string | undefined });
     res.writeHead(status).end();
@@ -104,6 +106,14 @@ const expectFailedOnce = (id: string, lastError: string) =>
       .where(eq(epcisSubscriptions.id, id));
     expect(failed).toMatchObject({ failures: 1, cursor: 0, lastError });
   });
+
+/** Deliveries of one subscription (others of this file may deliver to the same receiver). */
+const deliveredTo = (id: string) =>
+  received.filter(
+    (d) =>
+      (JSON.parse(d.body) as { epcisBody: { queryResults: { subscriptionID?: string } } }).epcisBody
+        .queryResults.subscriptionID === id,
+  );
 
 const eventsOf = (d: Delivery) =>
   (
@@ -271,18 +281,128 @@ describe("webhook subscriptions", () => {
     expect((await t.request("GET", location, { key: producer.key })).status).toBe(404);
   });
 
-  it("refuse a schedule (501) and a subscription without stream (400)", async () => {
+  it("get every event once and in order from a receiver that fails twice, minRecordTime moving only on 2xx", async () => {
+    const name = await namedQuery({ EQ_bizStep: ["packing"] });
+    const { location, body } = await subscribe(name, { dest: `${dest}/fails-twice` });
+    const view = async () =>
+      (await (await t.request("GET", location, { key: producer.key })).json()) as {
+        minRecordTime: string;
+        initialRecordTime: string;
+        failures: number;
+      };
+    const sent = [epc(), epc(), epc()];
+    answersAt.set("/hook/fails-twice", [500, 500]);
+    await captureAndDeliver([objectEvent([sent[0]!], { bizStep: "packing" })]);
+    await expectFailedOnce(body.subscriptionID, "the subscriber answered 500");
+    await captureAndDeliver([objectEvent([sent[1]!], { bizStep: "packing" })]);
+    t.clock.advance(2_500);
+    await deliverDue(deps());
+    expect(await view()).toMatchObject({ failures: 2 });
+    const before = await view();
+    expect(before.minRecordTime).toBe(before.initialRecordTime);
+    await captureAndDeliver([objectEvent([sent[2]!], { bizStep: "packing" })]);
+    t.clock.advance(5_000);
+    await deliverDue(deps());
+    await vi.waitFor(() => expect(deliveredTo(body.subscriptionID)).toHaveLength(1));
+    const epcs = deliveredTo(body.subscriptionID).flatMap((d) =>
+      eventsOf(d).map((e) => e.epcList[0]),
+    );
+    expect(epcs).toEqual(sent.map(urnToDigitalLink));
+    const after = await view();
+    expect(after).toMatchObject({ failures: 0, minRecordTime: t.clock.now().toISOString() });
+    // Acknowledged: nothing is sent again.
+    t.clock.advance(60_000);
+    await deliverDue(deps());
+    expect(deliveredTo(body.subscriptionID)).toHaveLength(1);
+  });
+
+  it("refuse a subscription with neither stream nor schedule, or with both (400)", async () => {
     const name = await namedQuery({ EQ_bizStep: ["picking"] });
-    const scheduled = await t.request("POST", `/epcis/queries/${name}/subscriptions`, {
+    for (const json of [{ dest }, { dest, stream: true, schedule: { hour: "1" } }]) {
+      const res = await t.request("POST", `/epcis/queries/${name}/subscriptions`, {
+        key: producer.key,
+        json,
+      });
+      expect(res.status, JSON.stringify(json)).toBe(400);
+    }
+  });
+});
+
+describe("scheduled subscriptions", () => {
+  const subscribeScheduled = (name: string, extra: Record<string, unknown>) =>
+    t.request("POST", `/epcis/queries/${name}/subscriptions`, {
       key: producer.key,
-      json: { dest, schedule: { hour: "1", minute: "5" } },
+      json: { dest, ...extra },
     });
-    expect(scheduled.status).toBe(501);
-    const bare = await t.request("POST", `/epcis/queries/${name}/subscriptions`, {
-      key: producer.key,
-      json: { dest },
+
+  it("send what was recorded since the last run at each scheduled time, China time", async () => {
+    t.clock.set("2026-06-01T08:00:00.000Z"); // 16:00 in Beijing
+    const name = await namedQuery({ EQ_bizStep: ["unloading"] });
+    const res = await subscribeScheduled(name, { schedule: { hour: "1", minute: "5" } });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const sub = (await res.json()) as {
+      subscriptionID: string;
+      stream: boolean;
+      nextRunAt: string;
+    };
+    expect(sub).toMatchObject({ stream: false, nextRunAt: "2026-06-01T17:05:00.000Z" });
+    const first = [epc(), epc()];
+    await captureAndDeliver(first.map((e) => objectEvent([e], { bizStep: "unloading" })));
+    expect(await deliverDue(deps())).toBe(0);
+    expect(deliveredTo(sub.subscriptionID)).toHaveLength(0);
+
+    t.clock.set("2026-06-01T17:05:00.000Z");
+    await deliverDue(deps());
+    await vi.waitFor(() => expect(deliveredTo(sub.subscriptionID)).toHaveLength(1));
+    expect(eventsOf(deliveredTo(sub.subscriptionID)[0]!).map((e) => e.epcList[0])).toEqual(
+      first.map(urnToDigitalLink),
+    );
+    const state = (await (
+      await t.request("GET", `/epcis/queries/${name}/subscriptions/${sub.subscriptionID}`, {
+        key: producer.key,
+      })
+    ).json()) as { nextRunAt: string; minRecordTime: string };
+    expect(state).toMatchObject({
+      nextRunAt: "2026-06-02T17:05:00.000Z",
+      minRecordTime: "2026-06-01T17:05:00.000Z",
     });
-    expect(bare.status).toBe(400);
+
+    // Nothing new at the next run: no call, and the run after that is scheduled.
+    t.clock.set("2026-06-02T17:05:00.000Z");
+    await deliverDue(deps());
+    expect(deliveredTo(sub.subscriptionID)).toHaveLength(1);
+    const [row] = await t.db
+      .select()
+      .from(epcisSubscriptions)
+      .where(eq(epcisSubscriptions.id, sub.subscriptionID));
+    expect(row?.nextAttemptAt?.toISOString()).toBe("2026-06-03T17:05:00.000Z");
+  });
+
+  it("report an empty result when reportIfEmpty is set", async () => {
+    const name = await namedQuery({ EQ_bizStep: ["void_shipping"] });
+    const res = await subscribeScheduled(name, {
+      schedule: { minute: "[0-59]" },
+      reportIfEmpty: true,
+    });
+    const sub = (await res.json()) as { subscriptionID: string; nextRunAt: string };
+    t.clock.set(sub.nextRunAt);
+    await deliverDue(deps());
+    await vi.waitFor(() => expect(deliveredTo(sub.subscriptionID)).toHaveLength(1));
+    expect(eventsOf(deliveredTo(sub.subscriptionID)[0]!)).toEqual([]);
+  });
+
+  it("refuse a schedule the grammar does not allow, naming its field", async () => {
+    const name = await namedQuery({ EQ_bizStep: ["picking"] });
+    for (const [schedule, path] of [
+      [{ minute: "61" }, "schedule.minute"],
+      [{ hour: "*" }, "schedule.hour"],
+      [{ month: "2", dayOfMonth: "30" }, "schedule"],
+    ] as const) {
+      const res = await subscribeScheduled(name, { schedule });
+      const problem = (await res.json()) as { errors?: { path: string }[] };
+      expect(res.status, JSON.stringify(schedule)).toBe(400);
+      expect(problem.errors?.[0]?.path).toBe(path);
+    }
   });
 });
 

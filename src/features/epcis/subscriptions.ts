@@ -15,6 +15,7 @@ import type { Logger } from "../../lib/logger";
 import { type EpcFormat, queryDocument } from "./format";
 import { resolveMasterDataParams } from "./master-data-query";
 import { paramsFromJson, parseQuery } from "./query";
+import { nextRun, parseSchedule } from "./schedule";
 import { validateQueryDefinition } from "./validate";
 
 /** Events per webhook call: the standard asks for "manageable batches" (no pagination on a POST). */
@@ -115,6 +116,8 @@ export async function deliver(deps: DeliveryDeps, due: EpcisSubscription): Promi
     const parsed = parseQuery(params, await resolveMasterDataParams(deps.db, params));
     let cursor = subscription.cursor;
     let sent = 0;
+    const schedule = subscription.schedule ? parseSchedule(subscription.schedule) : null;
+    let acknowledged = false;
     for (let round = 0; round < 100; round++) {
       const rows = await deps.db
         .select({ id: events.id, document: events.document, context: events.context })
@@ -128,7 +131,9 @@ export async function deliver(deps: DeliveryDeps, due: EpcisSubscription): Promi
         )
         .orderBy(asc(events.id))
         .limit(DELIVERY_BATCH);
-      if (rows.length === 0) break;
+      // A scheduled run with nothing new reports an empty result only when asked to.
+      const reportEmpty = round === 0 && schedule !== null && subscription.reportIfEmpty;
+      if (rows.length === 0 && !reportEmpty) break;
       const body = JSON.stringify(
         queryDocument(rows, {
           format: subscription.epcFormat as EpcFormat,
@@ -183,14 +188,14 @@ export async function deliver(deps: DeliveryDeps, due: EpcisSubscription): Promi
         });
         return sent;
       }
-      const last = rows[rows.length - 1]!.id;
+      const last = rows.at(-1)?.id ?? cursor;
       await deps.db
         .update(epcisSubscriptions)
         .set({
           cursor: last,
           lastNotifiedAt: now,
           failures: 0,
-          nextAttemptAt: null,
+          nextAttemptAt: schedule ? nextRun(schedule, now) : null,
           lastError: null,
         })
         .where(
@@ -198,7 +203,18 @@ export async function deliver(deps: DeliveryDeps, due: EpcisSubscription): Promi
         );
       subscription = { ...subscription, cursor: last, failures: 0 };
       cursor = last;
+      acknowledged = true;
       sent += rows.length;
+      if (rows.length === 0) break;
+    }
+    if (schedule && !acknowledged) {
+      // Nothing was due to be sent this run: wait for the next scheduled time.
+      await deps.db
+        .update(epcisSubscriptions)
+        .set({ nextAttemptAt: nextRun(schedule, deps.clock.now()) })
+        .where(
+          and(eq(epcisSubscriptions.id, subscription.id), eq(epcisSubscriptions.cursor, cursor)),
+        );
     }
     return sent;
   } finally {
@@ -271,11 +287,15 @@ export function subscriptionView(s: EpcisSubscription) {
     subscriptionID: s.id,
     queryName: s.queryName,
     dest: s.dest,
-    stream: true as const,
+    stream: s.schedule === null,
+    ...(s.schedule ? { schedule: s.schedule } : {}),
+    reportIfEmpty: s.reportIfEmpty,
     createdAt: s.createdAt.toISOString(),
     initialRecordTime: s.initialRecordTime.toISOString(),
-    minRecordTime: s.initialRecordTime.toISOString(),
+    // Moves only when the subscriber acknowledged a delivery.
+    minRecordTime: (s.lastNotifiedAt ?? s.initialRecordTime).toISOString(),
     ...(s.lastNotifiedAt ? { lastNotifiedAt: s.lastNotifiedAt.toISOString() } : {}),
+    ...(s.schedule && s.nextAttemptAt ? { nextRunAt: s.nextAttemptAt.toISOString() } : {}),
     epcFormat: s.epcFormat,
     failures: s.failures,
   };

@@ -32,7 +32,7 @@ async function subscription(ctx: MatrixContext, key: string): Promise<string> {
   const name = await namedQuery(ctx, ctx.cast.producer.key);
   const res = await ctx.t.request("POST", `/epcis/queries/${name}/subscriptions`, {
     key,
-    json: { dest: "http://127.0.0.1:9/epcis-hook", stream: true },
+    json: { dest: "https://erp.example.cn/epcis-hook", stream: true },
   });
   if (res.status !== 201) throw new Error(`subscription not created: ${await res.text()}`);
   return res.headers.get("Location")!;
@@ -146,7 +146,7 @@ export const rows: MatrixRow[] = [
     request: async (ctx) => ({
       method: "POST",
       path: `/epcis/queries/${await namedQuery(ctx, ctx.cast.producer.key)}/subscriptions`,
-      json: { dest: "http://127.0.0.1:9/epcis-hook", stream: true },
+      json: { dest: "https://erp.example.cn/epcis-hook", stream: true },
     }),
     expect: { ...writers, others: 201 },
   },

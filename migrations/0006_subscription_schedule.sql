@@ -1,0 +1,2 @@
+ALTER TABLE "epcis_subscriptions" ADD COLUMN "schedule" jsonb;--> statement-breakpoint
+ALTER TABLE "epcis_subscriptions" ADD COLUMN "report_if_empty" boolean DEFAULT false NOT NULL;
