@@ -1,5 +1,6 @@
-// Start-up as a newcomer meets it: bad configuration ends in one clear line, SIGTERM ends cleanly.
-import { type ChildProcess, spawn } from "node:child_process";
+// Start-up as a newcomer meets it, on the compiled entry that `npm start` runs (dist/node.js):
+// bad configuration ends in one clear line, SIGTERM ends cleanly.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -15,7 +16,9 @@ if (onServer)
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "zhuisu-start-"));
-});
+  // What `npm start`'s prestart does: compile src/ to dist/node.js unless it is up to date.
+  if (!onServer) execFileSync(process.execPath, ["scripts/build.mjs", "--if-stale"]);
+}, 120_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 function start(env: Record<string, string>): {
@@ -23,7 +26,7 @@ function start(env: Record<string, string>): {
   output: () => string;
   exit: Promise<number | null>;
 } {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/node.ts"], {
+  const child = spawn(process.execPath, ["--enable-source-maps", "dist/node.js"], {
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "",
