@@ -23,7 +23,19 @@ export async function lotSheetLabels(
   for await (const batch of lotSerialBatches(db, lot.id, range)) {
     for (const serial of batch) {
       const { uri, elementString } = itemCode(lot, serial, baseUrl);
-      labels.push({ uri, elementString, title: product.nameZh, lines });
+      labels.push({
+        uri,
+        elementString,
+        title: product.nameZh,
+        lines,
+        fields: {
+          gtin: product.gtin,
+          lot: lot.lot,
+          expiry: lot.expiryDate ?? undefined,
+          serial,
+          name: product.nameEn ?? undefined,
+        },
+      });
     }
   }
   return labels;
