@@ -110,7 +110,7 @@ function drawLabel(
   }
   const matrix = symbology === "qr" ? qrMatrix(data) : gs1DataMatrix(data);
   const quiet = symbology === "qr" ? QUIET_ZONE.qr : QUIET_ZONE.datamatrix;
-  const side = Math.min(box.height, box.width * 0.55);
+  const side = matrixSideMm(stock);
   const module = snap(side / (matrix.width + 2 * quiet));
   if (module < MIN_MODULE_MM.matrix) {
     throw new LabelRenderError(
@@ -125,6 +125,17 @@ function drawLabel(
   const textBlock = fitText(fonts, lines, box.left + box.width - textLeft, box.height);
   drawLines(page, fonts, textBlock, textLeft, box.top - quiet * module);
   return matrixSymbol(matrix, quiet, module, box.left, box.top);
+}
+
+/** The square a 2D symbol (quiet zone included) may fill: the label's left, below its padding. */
+export function matrixBoxMm(stock: LabelStock): { xMm: number; yMm: number; sideMm: number } {
+  return { xMm: PADDING_MM, yMm: PADDING_MM, sideMm: matrixSideMm(stock) };
+}
+
+function matrixSideMm(stock: LabelStock): number {
+  const width = stock.labelWidthMm - 2 * PADDING_MM;
+  const height = stock.labelHeightMm - 2 * PADDING_MM;
+  return Math.min(height, width * 0.55);
 }
 
 function matrixSymbol(
