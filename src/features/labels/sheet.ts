@@ -16,6 +16,44 @@ export interface SheetLabel {
   elementString: string;
   title?: string | undefined;
   lines?: readonly string[] | undefined;
+  /**
+   * GTIN, lot, expiry and serial as printed with a printer's standard fonts (PDF, ZPL), which
+   * have no Chinese glyphs: `title` and `lines` are for the HTML sheet.
+   */
+  fields?: LabelFields | undefined;
+}
+
+export interface LabelFields {
+  gtin: string;
+  lot?: string | undefined;
+  /** ISO date. */
+  expiry?: string | undefined;
+  serial?: string | undefined;
+  /** The product's English name, printed when it is plain ASCII. */
+  name?: string | undefined;
+}
+
+export type PrintSymbology = "qr" | "datamatrix" | "gs1-128";
+
+/**
+ * What a label's symbol carries: the Digital Link URI for QR, the element string otherwise.
+ * Every output (HTML sheet, PDF, ZPL) asks here, so a new form of the data is one change.
+ */
+export function symbolData(label: SheetLabel, symbology: PrintSymbology): string {
+  return symbology === "qr" ? label.uri : label.elementString;
+}
+
+/** The human-readable lines of a label in ASCII: name, GTIN, lot, expiry, serial. */
+export function printedLines(label: SheetLabel): string[] {
+  const f = label.fields;
+  if (!f) return [label.elementString];
+  const lines: string[] = [];
+  if (f.name && /^[\x20-\x7e]+$/.test(f.name)) lines.push(f.name);
+  lines.push(`GTIN ${f.gtin}`);
+  if (f.lot !== undefined) lines.push(`LOT ${f.lot}`);
+  if (f.expiry !== undefined) lines.push(`EXP ${f.expiry}`);
+  if (f.serial !== undefined) lines.push(`SN ${f.serial}`);
+  return lines;
 }
 
 export interface LabelSheetOptions {
@@ -78,11 +116,11 @@ export async function* labelSheetChunks(options: LabelSheetOptions): AsyncGenera
 }
 
 function qrSymbol(label: SheetLabel): string {
-  return inlineSymbol(qrMatrix(label.uri), QUIET_ZONE.qr);
+  return inlineSymbol(qrMatrix(symbolData(label, "qr")), QUIET_ZONE.qr);
 }
 
 function dataMatrixSymbol(label: SheetLabel): string {
-  return inlineSymbol(gs1DataMatrix(label.elementString), QUIET_ZONE.datamatrix);
+  return inlineSymbol(gs1DataMatrix(symbolData(label, "datamatrix")), QUIET_ZONE.datamatrix);
 }
 
 function inlineSymbol(matrix: ModuleMatrix, quietZone: number): string {

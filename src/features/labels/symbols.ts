@@ -43,16 +43,31 @@ export function gs1DataMatrix(elementString: string): ModuleMatrix {
   return { width: symbol.pixx, height: symbol.pixy, dark: symbol.pixs };
 }
 
-/**
- * One path of horizontal 1-module strokes, relative moves within a row: about half the bytes of
- * one rectangle per module run, which matters when a sheet inlines ten thousand symbols.
- */
-export function matrixPath(matrix: ModuleMatrix, quietZone: number): string {
+/** Bar and space widths in modules, bar first, of a GS1-128 without its quiet zones. */
+export interface LinearBars {
+  readonly widths: readonly number[];
+  readonly modules: number;
+}
+
+/** GS1-128 quiet zone each side, in modules. */
+export const LINEAR_QUIET_ZONE = 10;
+
+export function gs1128Bars(elementString: string): LinearBars {
+  const [symbol] = runBwip("GS1-128", () => bwipjs.raw({ bcid: "gs1-128", text: elementString }));
+  if (!symbol || !("sbs" in symbol)) {
+    throw new LabelRenderError("validation_failed", "GS1-128: no symbol was produced");
+  }
+  const widths = symbol.sbs;
+  return { widths, modules: widths.reduce((sum, w) => sum + w, 0) };
+}
+
+/** Horizontal runs of dark modules, row by row: what both the SVG path and the PDF fill draw. */
+export function* darkRuns(
+  matrix: ModuleMatrix,
+): Generator<{ x: number; y: number; length: number }> {
   const { width, height, dark } = matrix;
-  let d = "";
   for (let y = 0; y < height; y++) {
     const row = y * width;
-    let penX = -1;
     let x = 0;
     while (x < width) {
       if (!dark[row + x]) {
@@ -61,12 +76,24 @@ export function matrixPath(matrix: ModuleMatrix, quietZone: number): string {
       }
       const start = x;
       while (x < width && dark[row + x]) x++;
-      d +=
-        penX < 0
-          ? `M${start + quietZone} ${y + quietZone}.5h${x - start}`
-          : `m${start - penX} 0h${x - start}`;
-      penX = x;
+      yield { x: start, y, length: x - start };
     }
+  }
+}
+
+/**
+ * One path of horizontal 1-module strokes, relative moves within a row: about half the bytes of
+ * one rectangle per module run, which matters when a sheet inlines ten thousand symbols.
+ */
+export function matrixPath(matrix: ModuleMatrix, quietZone: number): string {
+  let d = "";
+  let penRow = -1;
+  let penX = 0;
+  for (const { x, y, length } of darkRuns(matrix)) {
+    d +=
+      y === penRow ? `m${x - penX} 0h${length}` : `M${x + quietZone} ${y + quietZone}.5h${length}`;
+    penRow = y;
+    penX = x + length;
   }
   return d;
 }

@@ -2,9 +2,12 @@
 import { z } from "@hono/zod-openapi";
 import { ITEM_STATES } from "../../db/schema";
 import { pageOf } from "../../lib/pagination";
+import { ROLL_STOCK_IDS, STOCK_IDS } from "../labels/stock";
 import { GTIN_EXAMPLE, Lot, Product, SerialInput } from "./schemas";
 
 export const MAX_COMMISSION = 100_000;
+/** Labels in one PDF or ZPL answer: a 10,000-item lot in one go, larger ones paged. */
+export const MAX_PRINTED_LABELS = 10_000;
 /** Up to this many commissioned items are listed in the response; beyond it, download them. */
 export const LISTED_IN_RESPONSE = 1_000;
 
@@ -152,6 +155,38 @@ export const SheetQuery = z.object({
     .default(0)
     .openapi({ description: "Skip this many items (commissioning order)" }),
   limit: z.coerce.number().int().min(1).max(MAX_COMMISSION).default(MAX_COMMISSION),
+});
+
+const printRange = {
+  offset: SheetQuery.shape.offset,
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PRINTED_LABELS)
+    .default(MAX_PRINTED_LABELS)
+    .openapi({ description: "At most this many labels; page through a larger lot with offset" }),
+  serial: z
+    .string()
+    .min(1)
+    .max(20)
+    .optional()
+    .openapi({ description: "Print only this item's label", example: "SN0001" }),
+};
+
+export const PdfLabelsQuery = z.object({
+  stock: z.enum(STOCK_IDS).default("a4-3x8").openapi({
+    description: "Label stock: roll-50x30, roll-100x50 (one per page), a4-3x8, a4-4x10",
+  }),
+  symbology: z.enum(["qr", "datamatrix", "gs1-128"]).default("qr"),
+  ...printRange,
+});
+
+export const ZplLabelsQuery = z.object({
+  stock: z.enum(ROLL_STOCK_IDS).default("roll-50x30"),
+  symbology: z.enum(["qr", "datamatrix", "gs1-128"]).default("qr"),
+  dpi: z.enum(["203", "300"]).default("203").openapi({ description: "The printer's resolution" }),
+  ...printRange,
 });
 
 export type ItemView = z.infer<typeof Item>;

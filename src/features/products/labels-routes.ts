@@ -1,6 +1,8 @@
 // Label routes: one symbol for any registered product, lot or item, and a lot's printable sheet.
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { requireCaller } from "../../lib/auth";
+import type { AppEnv } from "../../lib/context";
 import { AppError } from "../../lib/errors";
 import {
   authErrorResponses,
@@ -8,12 +10,16 @@ import {
   errorResponses,
   notFoundResponse,
 } from "../../lib/router";
-import { labelSheetChunks, renderLabel } from "../labels/render";
+import { renderLabelsPdf } from "../labels/pdf";
+import { LabelRenderError, labelSheetChunks, renderLabel } from "../labels/render";
+import type { SheetLabel } from "../labels/sheet";
+import { labelStock } from "../labels/stock";
 import { aiParam, baseUrl, gtinParam, scannedCode } from "./edge";
-import { LabelQuery, SheetQuery } from "./item-schemas";
+import { LabelQuery, PdfLabelsQuery, SheetQuery } from "./item-schemas";
+import { getItem } from "./items";
 import { LotParams } from "./schemas";
 import { assertOwner, getLot, resolveCode } from "./service";
-import { lotSheetLabels } from "./sheet";
+import { itemLabel, lotSheetLabels } from "./sheet";
 import { type CodeContent, itemCode, lotCode, productCode } from "./views";
 
 const tags = ["Labels"];
@@ -57,6 +63,66 @@ export const lotSheetRoute = createRoute({
     ...errorResponses,
   },
 });
+
+export const lotPdfRoute = createRoute({
+  method: "get",
+  path: "/v1/products/{gtin}/lots/{lot}/labels.pdf",
+  operationId: "getLotLabelsPdf",
+  summary: "A lot's item labels as PDF at the exact size of a label stock (the product's owner)",
+  description:
+    "Stocks: `roll-50x30` and `roll-100x50` (one label per page), `a4-3x8` (70 × 36 mm, Avery 3475 layout) and `a4-4x10` (48.5 × 25.4 mm, Avery 3657 layout). Each label has its QR (Digital Link), GS1 DataMatrix or GS1-128 (element string) as vector paths, and GTIN, lot, expiry and serial in the PDF standard fonts: the Chinese product name is not printed (the English name is, when the product has one). At most 10,000 labels an answer: page with offset and limit; `serial` prints one item. A symbol that does not fit the stock at a printable module size is a 422 naming `query.symbology`.",
+  tags,
+  security: [{ apiKey: [] }],
+  request: { params: LotParams, query: PdfLabelsQuery },
+  responses: {
+    200: { description: "The PDF", content: { "application/pdf": { schema: binary } } },
+    ...notFoundResponse,
+    ...authErrorResponses,
+    ...errorResponses,
+  },
+});
+
+/** The labels of a lot the caller owns: every item in the range, or the one `serial`. */
+async function ownedLotLabels(
+  c: Context<AppEnv>,
+  params: { gtin: string; lot: string },
+  query: { offset: number; limit: number; serial?: string | undefined },
+): Promise<SheetLabel[]> {
+  const caller = await requireCaller(c);
+  const { db } = c.var.deps;
+  const { product, lot } = await getLot(
+    db,
+    gtinParam(params.gtin),
+    aiParam("10", params.lot, "param.lot"),
+  );
+  assertOwner(product, caller.org, "print the labels of its items");
+  if (query.serial === undefined) return lotSheetLabels(db, product, lot, baseUrl(c), query);
+  const serial = aiParam("21", query.serial, "query.serial");
+  const found = await getItem(db, gtinParam(product.gtin), serial);
+  if (found.lot.id !== lot.id) {
+    throw new AppError("not_found", `serial ${serial} is not in lot ${lot.lot}`, {
+      registered: false,
+    });
+  }
+  return [itemLabel(product, lot, serial, baseUrl(c))];
+}
+
+/** A label that cannot be drawn on the stock asked for is the fault of the query field it names. */
+function asQueryError(error: unknown): never {
+  if (error instanceof LabelRenderError) {
+    const field = /^(symbology|stock|dpi): /.exec(error.detail)?.[1];
+    if (field) {
+      throw new AppError("validation_failed", error.detail, {
+        errors: [{ path: `query.${field}`, message: error.detail.slice(field.length + 2) }],
+      });
+    }
+  }
+  throw error;
+}
+
+function attachment(name: string): string {
+  return `attachment; filename="${name.replace(/[^\w.-]/g, "_")}"`;
+}
 
 export const labelRoutes = createRouter()
   .openapi(labelRoute, async (c) => {
@@ -142,6 +208,22 @@ export const labelRoutes = createRouter()
     });
     return c.body(stream, 200, {
       "Content-Type": "text/html; charset=utf-8",
+      "Cache-Control": "no-store",
+    });
+  })
+  .openapi(lotPdfRoute, async (c) => {
+    const params = c.req.valid("param");
+    const query = c.req.valid("query");
+    const labels = await ownedLotLabels(c, params, query);
+    if (labels.length === 0) throw new AppError("not_found", "no items in this range of the lot");
+    const pdf = await renderLabelsPdf({
+      labels,
+      stock: labelStock(query.stock),
+      symbology: query.symbology,
+    }).catch(asQueryError);
+    return c.body(new Uint8Array(pdf), 200, {
+      "Content-Type": "application/pdf",
+      "Content-Disposition": attachment(`labels-${params.gtin}-${params.lot}.pdf`),
       "Cache-Control": "no-store",
     });
   });
