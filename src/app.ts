@@ -8,6 +8,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
 import { alertRoutes } from "./features/alerts/routes";
 import { complaintRoutes } from "./features/complaints/routes";
+import { consoleRoutes } from "./features/console/routes";
 import { creditRoutes } from "./features/credit/routes";
 import { enableCreditCache } from "./features/credit/service";
 import { epcisRoutes } from "./features/epcis/routes";
@@ -145,6 +146,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", creditRoutes);
   app.route("/", listRoutes);
   app.route("/", complaintRoutes);
+  app.route("/", consoleRoutes);
   app.get("/assets/*", async (c) => {
     const asset = await deps.loadAsset?.(c.req.path.slice("/assets/".length));
     if (!asset) throw new AppError("not_found", `no asset at ${c.req.path}`);

@@ -58,6 +58,16 @@ export const configSchema = z.object({
   CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(2),
   /** Seconds a credit grade shown on scan pages and profiles may be reused before it is recomputed. */
   CREDIT_CACHE_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
+  /** Minutes a console session may sit unused before it ends. */
+  SESSION_IDLE_MINUTES: z.coerce.number().min(1).max(10_080).default(30),
+  /** Hours after login when a console session ends, however busy. */
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().min(0.1).max(720).default(12),
+  /** Wrong passwords in a row after which a member is locked out. */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  /** Minutes a locked-out member must wait before trying again. */
+  LOGIN_LOCK_MINUTES: z.coerce.number().min(1).max(1_440).default(15),
+  /** Hours an invitation link stays valid. */
+  INVITATION_HOURS: z.coerce.number().min(1).max(720).default(72),
   /** Let EPCIS subscriptions deliver to private, loopback and link-local addresses (closed networks only). */
   SUBSCRIPTION_PRIVATE_DESTINATIONS: flag.default(false),
   /** Comma-separated hosts subscriptions may deliver to whatever they resolve to (e.g. an ERP on the LAN). */

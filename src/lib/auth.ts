@@ -2,6 +2,7 @@
 import { and, eq, gt, isNull, lte, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { apiKeys, listEntries, type Org, orgs, type Role } from "../db/schema";
+import type { MemberActor } from "../features/members/policy";
 import type { Clock } from "./clock";
 import type { AppEnv } from "./context";
 import { sha256Hex } from "./crypto";
@@ -11,12 +12,35 @@ export const API_KEY_PATTERN = /^zs_[A-Za-z0-9_-]{32,64}$/;
 
 export interface Caller {
   org: Org;
-  keyId: string;
+  /** The API key used, or null for a person in the console. */
+  keyId: string | null;
+  /** The person behind a console request (member, role, session); absent for API keys. */
+  member?: MemberActor;
   /** The black-list entry in force today, read with the key so that sellers pay no extra query. */
   blackListEntryId: string | null;
 }
 
 const callers = new WeakMap<Context, Caller | null>();
+
+/**
+ * The console authenticates by session cookie and then hands the same Caller to the same checks
+ * (requireCaller, requireWriter) and services as an API key would, so the rules exist once.
+ * API routes never look at cookies: a session cannot be ridden into /v1 by a cross-site form.
+ */
+export function actAsMember(c: Context<AppEnv>, caller: Caller): void {
+  callers.set(c, caller);
+}
+
+/** The black-list entry in force today for `orgId`, as the API-key lookup reads it. */
+export async function blackListEntryOf(c: Context<AppEnv>, orgId: string): Promise<string | null> {
+  const { db, clock } = c.var.deps;
+  const [row] = await db
+    .select({ id: listEntries.id })
+    .from(listEntries)
+    .where(inForce(orgId, "black", today(clock)))
+    .limit(1);
+  return row?.id ?? null;
+}
 
 /** The calling organisation, or null when the request carries no Authorization header. */
 export async function optionalCaller(c: Context<AppEnv>): Promise<Caller | null> {

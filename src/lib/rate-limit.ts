@@ -25,11 +25,15 @@ export interface BucketSpec {
  *   item; 10 at once, then one a minute.
  * - complaint: 5 at once, then one every 12 minutes (5 an hour). A real complainant files one;
  *   a flood from one client is refused before anything is written.
+ * - login: console logins, 20 at once, then one every 30 s. A person mistypes a few times; a
+ *   password sprayer from one client is slowed down. The per-member lockout (members/sessions.ts)
+ *   is kept in the database and holds across nodes.
  */
 export const RATE_LIMITS = {
   scan: { capacity: 60, refillMs: 1_000, what: "scan pages" },
   write: { capacity: 10, refillMs: 60_000, what: "receipt confirmations and reviews" },
   complaint: { capacity: 5, refillMs: 12 * 60_000, what: "complaints" },
+  login: { capacity: 20, refillMs: 30_000, what: "login attempts" },
 } as const satisfies Record<string, BucketSpec>;
 
 export type BucketName = keyof typeof RATE_LIMITS;

@@ -6,6 +6,7 @@ export * from "./inspections";
 export * from "./integrity";
 export * from "./ledger";
 export * from "./lists";
+export * from "./members";
 export * from "./orgs";
 export * from "./products";
 export * from "./scans";

@@ -21,6 +21,7 @@ import {
   CommitmentBody,
   IssuedKey,
   KeyInfo,
+  NewKeyBody,
   OrgIdParam,
   OrgPage,
   OrgStatus,
@@ -163,7 +164,7 @@ export const createKeyRoute = createRoute({
   operationId: "createApiKey",
   summary: "Create an API key for the calling organisation (shown once)",
   tags,
-  request: { body: body(z.object({ name: z.string().trim().min(1).max(100) })) },
+  request: { body: body(NewKeyBody) },
   responses: { 201: json(IssuedKey, "The new key"), ...authErrorResponses, ...errorResponses },
 });
 

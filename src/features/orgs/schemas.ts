@@ -185,3 +185,5 @@ export const StatusChange = z
 
 export const OrgPage = pageOf(PublicOrg, "OrgPage");
 export const OrgIdParam = z.object({ id: z.string().min(1).max(64) });
+
+export const NewKeyBody = z.object({ name: z.string().trim().min(1).max(100) }).openapi("NewKey");

@@ -1,0 +1,113 @@
+// The console shell: header (organisation, member, language, logout), navigation, search box, message.
+import type { Child } from "hono/jsx";
+import type { ActiveSession } from "../members/sessions";
+import { CONSOLE_CSS_HASH } from "./assets.generated";
+import type { ConsoleDict } from "./i18n";
+import { CSRF_FIELD } from "./session";
+
+export const CONSOLE_CSS_PATH = `/assets/console.${CONSOLE_CSS_HASH}.css`;
+
+export type Nav = "home" | "profile" | "members" | "keys" | "activity";
+
+export interface Message {
+  kind: "ok" | "err";
+  text: string;
+}
+
+export interface ShellProps {
+  t: ConsoleDict;
+  title: string;
+  /** This page in the other language. */
+  switchHref: string;
+  active: ActiveSession | null;
+  csrf: string;
+  nav?: Nav;
+  message?: Message | null;
+  children?: Child;
+}
+
+export function Csrf({ token }: { token: string }) {
+  return <input type="hidden" name={CSRF_FIELD} value={token} />;
+}
+
+export function Shell({ t, title, switchHref, active, csrf, nav, message, children }: ShellProps) {
+  const items: Nav[] = ["home", "profile", "members", "keys", "activity"];
+  const href = (n: Nav) => (n === "home" ? "/console" : `/console/${n}`);
+  return (
+    <html lang={t.htmlLang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <meta name="referrer" content="no-referrer" />
+        <title>{`${title} · ${t.site}`}</title>
+        <link rel="stylesheet" href={CONSOLE_CSS_PATH} />
+      </head>
+      <body>
+        <div class="top">
+          <b>{t.site}</b>
+          {active ? (
+            <span class="who">
+              {active.org.nameZh} · {active.member.displayName} ({t.role[active.member.role]})
+            </span>
+          ) : null}
+          <span>
+            <a href={switchHref} hreflang={t.switchLang} lang={t.switchLang}>
+              {t.switchTo}
+            </a>
+            {active ? (
+              <>
+                {" · "}
+                <form class="inline" method="post" action="/console/logout">
+                  <Csrf token={csrf} />
+                  <button class="link" type="submit">
+                    {t.logout}
+                  </button>
+                </form>
+              </>
+            ) : null}
+          </span>
+        </div>
+        {active ? (
+          <nav>
+            <ul>
+              {items
+                .filter((n) => active.member.role === "owner" || n !== "activity")
+                .map((n) => (
+                  <li>
+                    <a href={href(n)} aria-current={n === nav ? "page" : undefined}>
+                      {t.nav[n]}
+                    </a>
+                  </li>
+                ))}
+            </ul>
+          </nav>
+        ) : null}
+        <main>
+          {active ? (
+            <form class="search" method="get" action="/console/search">
+              <label class="muted" for="code" hidden>
+                {t.search.label}
+              </label>
+              <input
+                id="code"
+                name="code"
+                placeholder={t.search.placeholder}
+                aria-label={t.search.label}
+                autocomplete="off"
+                maxlength={512}
+              />
+              <button type="submit">{t.search.submit}</button>
+            </form>
+          ) : null}
+          <h1>{title}</h1>
+          {message ? (
+            <p class={message.kind} role={message.kind === "err" ? "alert" : "status"}>
+              {message.text}
+            </p>
+          ) : null}
+          {children}
+        </main>
+      </body>
+    </html>
+  );
+}
