@@ -251,7 +251,8 @@ function parseText(
   rawAllowed: boolean,
   symbologyId?: string,
 ): CodeResult<ParsedCode> {
-  if (/^https?:\/\//i.test(text)) {
+  // Any scheme goes to the URI parser, so "HTTPS://…" or "ftp://…" gets a precise refusal.
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) {
     return fromDigitalLink(parseDigitalLink(text, options), "digital-link", symbologyId);
   }
   if (text.startsWith("/")) {

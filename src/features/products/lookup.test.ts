@@ -104,6 +104,22 @@ describe("lookup of a registered item in every form", () => {
   });
 });
 
+describe("Digital Link forms GS1 URI syntax accepts", () => {
+  it("reads convenience alphas, passes other query parameters through and keeps AI attributes", async () => {
+    const res = await lookup(
+      `https://id.example.com/gtin/${product.gtin}/ser/${SERIAL}?17=261231&linkType=gs1:pip&flag`,
+    );
+    expect(res.status).toBe(200);
+    const body = Lookup.parse(await res.json());
+    expect(body.parsed).toMatchObject({
+      level: "item",
+      key: `/01/${product.gtin}/21/${SERIAL}`,
+      attributes: { "17": "261231" },
+    });
+    expect(body.item?.serial).toBe(SERIAL);
+  });
+});
+
 describe("codes that are not registered", () => {
   it("is 404 with what was parsed for an unknown GTIN", async () => {
     const gtin = makeGtin13();
@@ -163,6 +179,29 @@ describe("malformed codes", () => {
     ],
     ["an unknown AI", () => `(01)${product.gtin}(23)X`, "unknown_ai"],
     ["plain words", () => "hello world", "not_a_code"],
+    // GS1 URI syntax 1.6, as GS1's reference parser reads it.
+    [
+      "a Digital Link whose GTIN is not 14 digits",
+      () => `https://id.example.com/01/${product.gtin.slice(1)}`,
+      "bad_length",
+    ],
+    [
+      "a Digital Link ending in a slash",
+      () => `https://id.example.com/01/${product.gtin}/`,
+      "trailing_slash",
+    ],
+    ["an upper-case scheme", () => `HTTPS://id.example.com/01/${product.gtin}`, "bad_scheme"],
+    ["another scheme", () => `ftp://id.example.com/01/${product.gtin}`, "bad_scheme"],
+    [
+      "a host with a bad character",
+      () => `https://id_x.example.com/01/${product.gtin}`,
+      "bad_host",
+    ],
+    [
+      "key qualifiers out of order",
+      () => `https://id.example.com/01/${product.gtin}/21/${SERIAL}/10/B2026`,
+      "bad_key_order",
+    ],
   ])("refuses %s", async (_what, code, errorCode) => {
     const res = await lookup(code());
     expect(res.status).toBe(400);

@@ -70,9 +70,8 @@ describe("the default link: the scan page", () => {
     expect(zh).toContain("流通记录");
   });
 
-  it("serves product and lot pages, GTIN-13 and the lot-qualified item path too", async () => {
-    const gtin13 = story.lot.gtin.slice(1);
-    expect((await get(`/01/${gtin13}`)).status).toBe(200);
+  it("serves product and lot pages and the lot-qualified item path too", async () => {
+    expect((await get(`/01/${story.lot.gtin}`)).status).toBe(200);
     const lotPage = await get(story.lot.lotKey);
     expect(lotPage.status).toBe(200);
     expect(await lotPage.text()).toContain("橘乡网店");
@@ -188,6 +187,31 @@ describe("errors", () => {
     expect((problem.codeError as { position: number }).position).toBe(14);
     expect((await get("/01/06901234567892/99/x")).status).toBe(400);
     expect((await get("/01/06901234567892/21/a/b")).status).toBe(400);
+  });
+
+  it("refuses what GS1 URI syntax refuses, naming the fault", async () => {
+    const problem = async (path: string) => {
+      const res = await get(path, { Accept: "application/json" });
+      expect(res.status).toBe(400);
+      return ProblemSchema.parse(await res.json()).codeError as { code: string; message: string };
+    };
+    const gtin13 = story.lot.gtin.slice(1);
+    expect(await problem(`/01/${gtin13}`)).toMatchObject({
+      code: "bad_length",
+      message: expect.stringContaining("expected 14 digits, got 13 digits"),
+    });
+    expect((await problem(`/01/${story.lot.gtin}/`)).code).toBe("trailing_slash");
+    expect((await problem(`${story.item}/`)).code).toBe("trailing_slash");
+    expect((await problem("/01//10/x")).code).toBe("empty_value");
+  });
+
+  it("reads the deprecated convenience alphas /gtin/…/lot/…/ser/… as /01/…/10/…/21/…", async () => {
+    const serial = story.item.split("/21/")[1]!;
+    const res = await get(`/gtin/${story.lot.gtin}/ser/${serial}`, { Accept: "application/json" });
+    expect(res.status).toBe(200);
+    expect(ScanView.parse(await res.json()).key).toBe(story.item);
+    const lot = story.lot.lotKey.split("/10/")[1]!;
+    expect((await get(`/gtin/${story.lot.gtin}/lot/${lot}`)).status).toBe(200);
   });
 
   it("answers an unknown key with 404, says it is not registered, and counts unknown serials per GTIN", async () => {

@@ -261,3 +261,5 @@ resolverRoutes.get("/v1/recall-status/:key{.+}", async (c) => {
 });
 
 resolverRoutes.get("/01/*", resolve);
+// The deprecated convenience alpha of (01), still printed on some older labels.
+resolverRoutes.get("/gtin/*", resolve);
