@@ -29,6 +29,12 @@ export {
   parseDigitalLinkPath,
   qualifierSequences,
 } from "./digital-link";
+export {
+  type CompressOptions,
+  compressDigitalLink,
+  compressDigitalLinkSegment,
+  decompressDigitalLinkSegment,
+} from "./dl-compression";
 export { type DrugCodeKey, type DrugTraceCode, parseDrugCode } from "./drug-code";
 export {
   formatBracketed,
