@@ -24,6 +24,7 @@ export {
   type DigitalLinkParts,
   digitalLinkPath,
   encodeComponent,
+  formatDigitalLinkUri,
   type ParsedDigitalLink,
   parseDigitalLink,
   parseDigitalLinkPath,

@@ -108,6 +108,7 @@ export const ParsedCodeView = z
     attributes: z.record(z.string(), z.string()).openapi({ example: { "17": "260701" } }),
     form: z.enum([
       "digital-link",
+      "compressed-digital-link",
       "dl-path",
       "element-string",
       "raw-element-string",
@@ -115,6 +116,19 @@ export const ParsedCodeView = z
       "drug-code",
     ]),
     symbologyId: z.string().nullable(),
+    uri: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "The Digital Link URI on this service: key, qualifiers and AI attributes (null for a drug code)",
+        example: `https://zhuisu.example.cn/01/${GTIN_EXAMPLE}/21/Kq7ZmW3xRt9a`,
+      }),
+    compressedUri: z.string().nullable().openapi({
+      description:
+        "The same URI compressed as GS1 Digital Link compression defines: shorter, for a smaller QR code",
+      example: "https://zhuisu.example.cn/DAyNo0UVqNhVXbMy2-KNvrQ",
+    }),
   })
   .openapi("ParsedCode");
 

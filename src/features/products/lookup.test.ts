@@ -120,6 +120,36 @@ describe("Digital Link forms GS1 URI syntax accepts", () => {
   });
 });
 
+describe("compressed Digital Links", () => {
+  it("offers the compressed URI, and finds the item from it (on any host), with the same key", async () => {
+    const full = Lookup.parse(
+      await (await lookup(`/01/${product.gtin}/10/B2026/21/${SERIAL}`)).json(),
+    );
+    expect(full.parsed.uri).toBe(`https://zhuisu.test/01/${product.gtin}/10/B2026/21/${SERIAL}`);
+    const compressed = full.parsed.compressedUri ?? "";
+    expect(compressed).toMatch(/^https:\/\/zhuisu\.test\/[A-Za-z0-9_-]+$/);
+    expect(compressed.length).toBeLessThan(full.parsed.uri?.length ?? 0);
+    for (const code of [compressed, compressed.replace("zhuisu.test", "id.example.com")]) {
+      const res = await lookup(`${code}?linkType=gs1:pip`);
+      expect(res.status).toBe(200);
+      const body = Lookup.parse(await res.json());
+      expect(body.parsed).toMatchObject({
+        form: "compressed-digital-link",
+        key: `/01/${product.gtin}/21/${SERIAL}`,
+        lot: "B2026",
+      });
+      expect(body.item?.serial).toBe(SERIAL);
+    }
+  });
+
+  it("refuses a single path segment that is no compressed Digital Link", async () => {
+    const res = await lookup("https://zhuisu.test/console");
+    expect(res.status).toBe(400);
+    const body = ProblemSchema.parse(await res.json());
+    expect((body.codeError as { code: string }).code).toBe("missing_primary_key");
+  });
+});
+
 describe("codes that are not registered", () => {
   it("is 404 with what was parsed for an unknown GTIN", async () => {
     const gtin = makeGtin13();
