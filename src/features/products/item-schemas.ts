@@ -152,6 +152,10 @@ export const CodeQuery = z.object({
 export const LabelQuery = CodeQuery.extend({
   symbology: z.enum(["qr", "datamatrix", "gs1-128", "ean13"]).default("qr"),
   format: z.enum(["svg", "png"]).default("svg"),
+  compress: z.enum(["true", "false"]).default("false").openapi({
+    description:
+      "QR only: carry the GS1 Digital Link compressed form (a shorter URI, so a smaller QR code), which the resolver answers like the uncompressed one",
+  }),
 });
 
 export const SheetQuery = z.object({
