@@ -58,6 +58,18 @@ export const configSchema = z.object({
   CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(2),
   /** Seconds a credit grade shown on scan pages and profiles may be reused before it is recomputed. */
   CREDIT_CACHE_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
+  /** Let EPCIS subscriptions deliver to private, loopback and link-local addresses (closed networks only). */
+  SUBSCRIPTION_PRIVATE_DESTINATIONS: flag.default(false),
+  /** Comma-separated hosts subscriptions may deliver to whatever they resolve to (e.g. an ERP on the LAN). */
+  SUBSCRIPTION_ALLOWED_HOSTS: z
+    .string()
+    .default("")
+    .transform((v) =>
+      v
+        .split(",")
+        .map((h) => h.trim())
+        .filter((h) => h !== ""),
+    ),
   /** Seconds allowed for in-flight requests after SIGTERM before the process exits anyway. */
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(600).default(10),
 });

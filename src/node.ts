@@ -1,5 +1,6 @@
 // Node entry: read config, open the database, migrate, seed a new embedded one, serve, shut down gracefully.
 
+import { lookup } from "node:dns/promises";
 import { constants as fsConstants } from "node:fs";
 import { access, mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
@@ -19,6 +20,7 @@ import { libxml2Validator } from "./features/epcis/xml/libxml2-validator";
 import { ensureBootstrapRegulator } from "./features/orgs/bootstrap";
 import { checkpoint } from "./ledger/log";
 import { systemClock } from "./lib/clock";
+import { destinationPolicy } from "./lib/destinations";
 import { createLogger } from "./lib/logger";
 import { loadServiceSecrets, type ServiceSecrets } from "./lib/secrets";
 import { describeStartupError } from "./lib/startup-errors";
@@ -103,10 +105,16 @@ async function main(): Promise<void> {
     scalarBundleUrl: "/assets/vendor/scalar/standalone.js",
     loadAsset,
     xmlValidator: libxml2Validator,
+    resolveHost,
   });
 
   // Webhook subscriptions resume from their acknowledged position as soon as the process starts.
-  ensureDispatcher({ db: handle.db, clock: systemClock, logger });
+  ensureDispatcher({
+    db: handle.db,
+    clock: systemClock,
+    logger,
+    destinations: destinationPolicy(config, resolveHost),
+  });
 
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
   server.on("error", (error) => fail(describeStartupError(error, { port: config.PORT })));
@@ -175,3 +183,7 @@ async function main(): Promise<void> {
 }
 
 void main();
+
+async function resolveHost(host: string): Promise<string[]> {
+  return (await lookup(host, { all: true })).map((a) => a.address);
+}

@@ -42,6 +42,8 @@ export async function createTestApp(
     clock?: FixedClock;
     /** Build the app as Workers do: without the XSD validator, so EPCIS XML capture is a 501. */
     withoutXml?: boolean;
+    /** What host names resolve to (subscription destinations); the default resolves nothing. */
+    resolveHost?: (host: string) => Promise<string[]>;
   } = {},
 ): Promise<TestApp> {
   const handle = options.handle ?? (await createTestDb());
@@ -59,6 +61,7 @@ export async function createTestApp(
       : silentLogger,
     secrets: await loadServiceSecrets(handle.db, config),
     ...(options.withoutXml ? {} : { xmlValidator: libxml2Validator }),
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
   return {
     app,

@@ -22,6 +22,8 @@ export interface AppDeps {
   loadAsset?: (path: string) => Promise<{ body: Uint8Array; contentType: string } | null>;
   /** XSD validation of EPCIS XML (libxml2 in WebAssembly); absent in Workers, where XML capture is a 501. */
   xmlValidator?: XmlSchemaValidator;
+  /** Resolves a host name to its addresses (node:dns), to keep deliveries off private networks. */
+  resolveHost?: (host: string) => Promise<string[]>;
 }
 
 export interface AppEnv {

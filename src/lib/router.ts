@@ -1,6 +1,8 @@
 // One router factory for every feature: shared validation hook and shared OpenAPI error responses.
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import type { ZodError } from "zod";
+import { requireCaller } from "./auth";
 import type { AppEnv } from "./context";
 import { AppError, type FieldError } from "./errors";
 
@@ -20,12 +22,42 @@ export function validationError(error: ZodError, prefix?: string): AppError {
   return new AppError("validation_failed", `${summary}${more}`, { errors });
 }
 
+type Security = Record<string, string[]>[] | undefined;
+
+/**
+ * A route needs a key unless its OpenAPI security is empty (public) or offers an empty
+ * alternative (optional); no `security` means the document's default, which is the API key.
+ */
+export function needsKey(security: Security): boolean {
+  if (security === undefined) return true;
+  return (
+    security.length > 0 && !security.some((alternative) => Object.keys(alternative).length === 0)
+  );
+}
+
+/** Runs before the route's validators, so an anonymous caller never learns what a body must hold. */
+const authenticateFirst: MiddlewareHandler<AppEnv> = async (c, next) => {
+  await requireCaller(c);
+  await next();
+};
+
+/**
+ * Every feature's router: one validation hook, and authentication before validation on every
+ * route that needs a key (401 whatever the body; the caller is cached for the handler).
+ */
 export function createRouter(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({
+  const router = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw validationError(result.error, result.target);
     },
   });
+  const register = router.openapi.bind(router);
+  router.openapi = ((route, handler, hook) => {
+    if (!needsKey(route.security)) return register(route, handler, hook);
+    const own = route.middleware === undefined ? [] : [route.middleware].flat();
+    return register({ ...route, middleware: [authenticateFirst, ...own] }, handler, hook);
+  }) as typeof router.openapi;
+  return router;
 }
 
 export const ProblemSchema = z

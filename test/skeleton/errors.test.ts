@@ -11,6 +11,8 @@ beforeAll(async () => {
   const probe = createRoute({
     method: "post",
     path: "/__probe/{n}",
+    // Public: a keyed route authenticates before it validates (test/authz checks that).
+    security: [],
     request: {
       params: z.object({ n: z.coerce.number().int().min(1) }),
       body: {

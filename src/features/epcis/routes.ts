@@ -27,7 +27,7 @@ import { collection, discoveryHeaders, epcFormatOf, epcisHeaders, requireReader 
 import { masterDataOf, masterDataRefused, storeMasterData } from "./master-data";
 import { registerQueryRoutes } from "./query-routes";
 import { CaptureJob, EpcisDocument, EpcisEvent } from "./schemas";
-import { registerSubscriptionRoutes } from "./subscription-routes";
+import { deliveryDeps, registerSubscriptionRoutes } from "./subscription-routes";
 import { ensureDispatcher, kickDeliveries } from "./subscriptions";
 import { registerVocabularyRoutes } from "./vocabulary-routes";
 import { readXmlDocument, readXmlEvent } from "./xml/read";
@@ -137,8 +137,7 @@ epcisRoutes.use("/epcis", epcisHeaders);
 epcisRoutes.use("/epcis/*", epcisHeaders);
 // Subscriptions are delivered by every process that serves the EPCIS interface.
 epcisRoutes.use("/epcis/*", async (c, next) => {
-  const { db, clock, logger } = c.var.deps;
-  ensureDispatcher({ db, clock, logger });
+  ensureDispatcher(deliveryDeps(c));
   await next();
 });
 
@@ -282,7 +281,7 @@ epcisRoutes.post("/epcis/capture", async (c) => {
     return created;
   });
   const task: Promise<void> = runCaptureJob(deps, job, prepared)
-    .then(() => kickDeliveries(deps))
+    .then(() => kickDeliveries(deliveryDeps(c)))
     .finally(() => inFlight.delete(task));
   inFlight.add(task);
   background(c, task);
@@ -406,7 +405,7 @@ epcisRoutes.post("/epcis/events", async (c) => {
   const event = await readCaptureBody(c, c.var.deps.config.UPLOAD_LIMIT_BYTES, "event");
   const deps = captureDeps(c);
   const appended = await captureSingleEvent(deps, event, caller.org.id);
-  if (!appended.duplicate) background(c, kickDeliveries(deps));
+  if (!appended.duplicate) background(c, kickDeliveries(deliveryDeps(c)));
   const stored = formatEvent(appended.row.document, epcFormatOf(c));
   return c.json(stored, appended.duplicate ? 200 : 201, {
     Location: `/epcis/events/${encodeURIComponent(appended.row.eventId)}`,

@@ -5,6 +5,7 @@ import type { Context } from "hono";
 import { epcisQueries, epcisSubscriptions } from "../../db/schema";
 import { requireWriter } from "../../lib/auth";
 import type { AppEnv } from "../../lib/context";
+import { destinationPolicy, resolvedDestinationProblem } from "../../lib/destinations";
 import { AppError } from "../../lib/errors";
 import { randomUuid } from "../../lib/random";
 import {
@@ -21,6 +22,7 @@ import { answerQuery } from "./query-routes";
 import { EpcisQueryDocument, NamedQuery, Subscription, SubscriptionRequest } from "./schemas";
 import {
   createNamedQuery,
+  type DeliveryDeps,
   ensureDispatcher,
   kickDeliveries,
   namedQuery,
@@ -29,9 +31,10 @@ import {
 
 const tags = ["EPCIS 2.0 queries and subscriptions"];
 
-function deliveryDeps(c: Context<AppEnv>) {
-  const { db, clock, logger } = c.var.deps;
-  return { db, clock, logger };
+/** What a delivery needs, from the request's dependencies. */
+export function deliveryDeps(c: Context<AppEnv>): DeliveryDeps {
+  const { db, clock, logger, config, resolveHost } = c.var.deps;
+  return { db, clock, logger, destinations: destinationPolicy(config, resolveHost) };
 }
 
 async function jsonBody<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise<z.infer<T>> {
@@ -230,10 +233,16 @@ export function registerSubscriptionRoutes(router: OpenAPIHono<AppEnv>): void {
         epcisException: "epcisException:SubscriptionControlsException",
       });
     }
-    if (!/^https?:$/.test(new URL(input.dest).protocol)) {
-      throw new AppError("epcis_validation", "dest must be an http(s) URL", {
-        epcisException: "epcisException:SubscriptionControlsException",
-      });
+    const refused = await resolvedDestinationProblem(input.dest, deliveryDeps(c).destinations);
+    if (refused) {
+      throw new AppError(
+        "epcis_validation",
+        `${refused} (SUBSCRIPTION_ALLOWED_HOSTS or SUBSCRIPTION_PRIVATE_DESTINATIONS allow it)`,
+        {
+          epcisException: "epcisException:SubscriptionControlsException",
+          errors: [{ path: "dest", message: refused }],
+        },
+      );
     }
     const now = c.var.deps.clock.now();
     const initial = input.initialRecordTime ? new Date(input.initialRecordTime) : now;

@@ -2,10 +2,11 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { createTestApp, type TestApp } from "../../../test/app";
+import { createTestApp, type TestApp, testConfig } from "../../../test/app";
 import { makeOrg, type OrgWithKey } from "../../../test/factories";
 import { urnToDigitalLink } from "../../codes/epc-urn";
 import { epcisSubscriptions } from "../../db/schema";
+import { destinationPolicy } from "../../lib/destinations";
 import { silentLogger } from "../../lib/logger";
 import { captureJobsSettled } from "./routes";
 import { deliverDue, signBody } from "./subscriptions";
@@ -17,6 +18,7 @@ interface Delivery {
 }
 
 let t: TestApp;
+const LOOPBACK_ALLOWED = { SUBSCRIPTION_ALLOWED_HOSTS: "127.0.0.1" };
 let producer: OrgWithKey;
 let other: OrgWithKey;
 let server: Server;
@@ -33,7 +35,8 @@ const read = (req: IncomingMessage) =>
   });
 
 beforeAll(async () => {
-  t = await createTestApp();
+  // The receiver listens on loopback, which subscriptions may reach only when allowed.
+  t = await createTestApp({ config: LOOPBACK_ALLOWED });
   producer = await makeOrg(t, ["producer"]);
   other = await makeOrg(t, ["logistics"]);
   server = createServer(async (req, res) => {
@@ -59,7 +62,8 @@ beforeEach(() => {
 
 let n = 0;
 const epc = () => `urn:epc:id:sgtin:0614141.107346.W${++n}`;
-const deps = () => ({ db: t.db, clock: t.clock, logger: silentLogger });
+const destinations = destinationPolicy(testConfig(LOOPBACK_ALLOWED));
+const deps = () => ({ db: t.db, clock: t.clock, logger: silentLogger, destinations });
 const TOKEN = "a-secret-the-subscriber-chose-0123456789";
 
 async function namedQuery(query: Record<string, unknown>): Promise<string> {
@@ -90,6 +94,16 @@ async function captureAndDeliver(events: Record<string, unknown>[]) {
   expect(job.status).toBe("success");
   await captureJobsSettled();
 }
+
+/** Waits for the subscription's first delivery to have failed with `lastError`, nothing sent. */
+const expectFailedOnce = (id: string, lastError: string) =>
+  vi.waitFor(async () => {
+    const [failed] = await t.db
+      .select()
+      .from(epcisSubscriptions)
+      .where(eq(epcisSubscriptions.id, id));
+    expect(failed).toMatchObject({ failures: 1, cursor: 0, lastError });
+  });
 
 const eventsOf = (d: Delivery) =>
   (
@@ -192,17 +206,7 @@ describe("webhook subscriptions", () => {
     const { body } = await subscribe(name);
     answers.push(500);
     await captureAndDeliver([objectEvent([epc()], { bizStep: "arriving" })]);
-    await vi.waitFor(async () => {
-      const [failed] = await t.db
-        .select()
-        .from(epcisSubscriptions)
-        .where(eq(epcisSubscriptions.id, body.subscriptionID));
-      expect(failed).toMatchObject({
-        failures: 1,
-        cursor: 0,
-        lastError: "the subscriber answered 500",
-      });
-    });
+    await expectFailedOnce(body.subscriptionID, "the subscriber answered 500");
     expect(received).toHaveLength(0);
     // Not due before its backoff has passed.
     expect(await deliverDue(deps())).toBe(0);
@@ -220,14 +224,30 @@ describe("webhook subscriptions", () => {
     });
   });
 
+  it("do not follow a redirect: a 3xx is a failed delivery, retried later", async () => {
+    const name = await namedQuery({ EQ_bizStep: ["inspecting"] });
+    const { body } = await subscribe(name);
+    answers.push(302);
+    await captureAndDeliver([objectEvent([epc()], { bizStep: "inspecting" })]);
+    await expectFailedOnce(
+      body.subscriptionID,
+      "the subscriber answered 302; redirects are not followed",
+    );
+    expect(received).toHaveLength(0);
+  });
+
   it("resume after a restart without re-sending what was acknowledged", async () => {
     const name = await namedQuery({ EQ_bizStep: ["departing"] });
     await subscribe(name);
     await captureAndDeliver([objectEvent([epc()], { bizStep: "departing" })]);
     await vi.waitFor(() => expect(received).toHaveLength(1));
     // A new process: a new app on the same database, its own dispatcher.
-    const restarted = await createTestApp({ handle: t.handle, clock: t.clock });
-    expect(await deliverDue({ db: restarted.db, clock: t.clock, logger: silentLogger })).toBe(0);
+    const restarted = await createTestApp({
+      handle: t.handle,
+      clock: t.clock,
+      config: LOOPBACK_ALLOWED,
+    });
+    expect(await deliverDue({ ...deps(), db: restarted.db })).toBe(0);
     await captureAndDeliver([objectEvent([epc()], { bizStep: "departing" })]);
     await vi.waitFor(() => expect(received).toHaveLength(2));
     expect(eventsOf(received[1]!)).toHaveLength(1);
@@ -263,5 +283,81 @@ describe("webhook subscriptions", () => {
       json: { dest },
     });
     expect(bare.status).toBe(400);
+  });
+});
+
+describe("subscription destinations (SSRF)", () => {
+  it("refuse loopback, private, link-local and credentialled URLs unless configured, naming dest", async () => {
+    const strict = await createTestApp({ handle: t.handle, clock: t.clock });
+    const name = await namedQuery({ EQ_bizStep: ["receiving"] });
+    for (const [url, said] of [
+      [dest, "loopback (127.0.0.0/8)"],
+      ["http://localhost:8080/hook", "this machine"],
+      ["http://169.254.169.254/latest/meta-data", "link-local (169.254.0.0/16)"],
+      ["http://10.1.2.3/hook", "a private network (10.0.0.0/8)"],
+      ["http://[::1]/hook", "loopback (::1)"],
+      ["http://[::ffff:192.168.1.10]/hook", "a private network (192.168.0.0/16)"],
+      ["http://[fd12:3456::1]/hook", "unique local addresses (fc00::/7)"],
+      ["https://user:secret@erp.example.cn/hook", "user name or password"],
+      ["ftp://erp.example.cn/hook", "http(s)"],
+    ] as const) {
+      const res = await strict.request("POST", `/epcis/queries/${name}/subscriptions`, {
+        key: producer.key,
+        json: { dest: url, stream: true },
+      });
+      const problem = (await res.json()) as { detail: string; errors?: { path: string }[] };
+      expect(res.status, url).toBe(400);
+      expect(problem.detail, url).toContain(said);
+      if (url.startsWith("http")) expect(problem.errors?.[0]?.path).toBe("dest");
+    }
+    const [row] = await t.db
+      .select()
+      .from(epcisSubscriptions)
+      .where(eq(epcisSubscriptions.queryName, name));
+    expect(row).toBeUndefined();
+  });
+
+  it("check what a name resolves to when subscribing and again at every delivery", async () => {
+    let answer = ["10.0.0.7"];
+    const resolving = await createTestApp({
+      handle: t.handle,
+      clock: t.clock,
+      resolveHost: async () => answer,
+    });
+    const name = await namedQuery({ EQ_bizStep: ["storing"] });
+    const subscribeTo = (url: string) =>
+      resolving.request("POST", `/epcis/queries/${name}/subscriptions`, {
+        key: producer.key,
+        json: { dest: url, stream: true },
+      });
+    const refused = await subscribeTo("http://erp.example.cn/hook");
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { detail: string }).detail).toContain(
+      "dest host erp.example.cn resolves to 10.0.0.7, in a private network (10.0.0.0/8)",
+    );
+    answer = ["93.184.216.34"];
+    const accepted = await subscribeTo("http://erp.example.cn/hook");
+    expect(accepted.status).toBe(201);
+    const { subscriptionID } = (await accepted.json()) as { subscriptionID: string };
+    // The name now points into the service's network (DNS rebinding): nothing is sent.
+    answer = ["10.0.0.7"];
+    const job = await capture(
+      resolving,
+      producer.key,
+      documentOf([objectEvent([epc()], { bizStep: "storing" })]),
+    );
+    expect(job.status).toBe("success");
+    await captureJobsSettled();
+    await vi.waitFor(async () => {
+      const [row] = await t.db
+        .select()
+        .from(epcisSubscriptions)
+        .where(eq(epcisSubscriptions.id, subscriptionID));
+      expect(row).toMatchObject({
+        cursor: 0,
+        lastError:
+          "dest host erp.example.cn resolves to 10.0.0.7, in a private network (10.0.0.0/8)",
+      });
+    });
   });
 });

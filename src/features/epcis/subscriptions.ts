@@ -9,6 +9,7 @@ import {
 } from "../../db/schema";
 import type { Database } from "../../db/types";
 import type { Clock } from "../../lib/clock";
+import { type DestinationPolicy, resolvedDestinationProblem } from "../../lib/destinations";
 import { AppError } from "../../lib/errors";
 import type { Logger } from "../../lib/logger";
 import { type EpcFormat, queryDocument } from "./format";
@@ -25,6 +26,7 @@ export interface DeliveryDeps {
   db: Database;
   clock: Clock;
   logger: Logger;
+  destinations: DestinationPolicy;
   fetch?: typeof fetch;
 }
 
@@ -141,18 +143,28 @@ export async function deliver(deps: DeliveryDeps, due: EpcisSubscription): Promi
       };
       if (subscription.signatureToken)
         headers["GS1-Signature"] = await signBody(subscription.signatureToken, body);
-      let failure: string | null = null;
-      try {
-        const response = await (deps.fetch ?? fetch)(subscription.dest, {
-          method: "POST",
-          headers,
-          body,
-          signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-        });
-        if (!response.ok) failure = `the subscriber answered ${response.status}`;
-        await response.body?.cancel();
-      } catch (error) {
-        failure = `the subscriber could not be reached: ${(error as Error).message}`;
+      // Checked at every delivery: the name may have been pointed elsewhere since it was accepted.
+      let failure = await resolvedDestinationProblem(subscription.dest, deps.destinations);
+      if (failure === null) {
+        try {
+          const response = await (deps.fetch ?? fetch)(subscription.dest, {
+            method: "POST",
+            headers,
+            body,
+            // A redirect could lead anywhere, the service's own network included.
+            redirect: "manual",
+            signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+          });
+          if (!response.ok) {
+            failure =
+              response.status >= 300 && response.status < 400
+                ? `the subscriber answered ${response.status}; redirects are not followed`
+                : `the subscriber answered ${response.status}`;
+          }
+          await response.body?.cancel();
+        } catch (error) {
+          failure = `the subscriber could not be reached: ${(error as Error).message}`;
+        }
       }
       const now = deps.clock.now();
       if (failure) {

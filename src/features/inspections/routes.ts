@@ -111,12 +111,12 @@ export const myNonConformingRoute = createRoute({
 
 export const inspectionRoutes = createRouter();
 
-// Before validation: a report sent as JSON (or anything but a form) is the wrong media type.
+// Before validation, after authentication: a report sent as JSON (or anything but a form) is
+// the wrong media type.
 inspectionRoutes.use("/v1/inspections", async (c, next) => {
-  if (
-    c.req.method === "POST" &&
-    !/^multipart\/form-data\b/i.test(c.req.header("Content-Type") ?? "")
-  ) {
+  if (c.req.method !== "POST") return next();
+  await requireCaller(c);
+  if (!/^multipart\/form-data\b/i.test(c.req.header("Content-Type") ?? "")) {
     throw new AppError(
       "unsupported_media_type",
       "send the report as multipart/form-data: the report fields and the `pdf` file part",
