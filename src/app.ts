@@ -108,7 +108,7 @@ export function createApp(deps: AppDeps) {
     exposeHeaders: ["X-Request-Id", "Link", "GS1-EPCIS-Version", "GS1-CBV-Version"],
     maxAge: 86400,
   });
-  for (const path of ["/v1/*", "/01/*", "/.well-known/*", "/openapi.json"])
+  for (const path of ["/v1/*", "/01/*", "/gtin/*", "/.well-known/*", "/openapi.json"])
     app.use(path, publicCors);
   // Bulk writes (events over 100,000 items, EPCIS documents, report PDFs) get the upload limit.
   const bulkPaths =

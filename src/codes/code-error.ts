@@ -5,6 +5,10 @@ export const CODE_ERROR_CODES = [
   "not_a_code",
   "bad_syntax",
   "bad_uri",
+  "bad_scheme",
+  "bad_host",
+  "trailing_slash",
+  "empty_value",
   "bad_percent_encoding",
   "unknown_ai",
   "bad_length",
@@ -28,7 +32,12 @@ export const CODE_ERROR_CODES = [
 
 /**
  * Why a code was rejected. Stable: clients and stored scan logs switch on it.
- * - `bad_length`: a bare GTIN or drug code with the wrong number of digits.
+ * - `bad_length`: a bare GTIN or drug code with the wrong number of digits, or a GTIN in a Digital
+ *   Link that is not written with 14 digits.
+ * - `bad_scheme`: a URI whose scheme is not `http` or `https` in lower case.
+ * - `bad_host`: a URI with no host, or a character that no host name may hold.
+ * - `trailing_slash`: a Digital Link path ending in `/`, which GS1 URI syntax forbids.
+ * - `empty_value`: an AI with nothing after it (`/01//…`, `?17=`).
  * - `forbidden_character`: legal GS1 but forbidden by GB/T 33993 (`% & / < > ?` in lot or serial).
  * - `bad_value`: a linter other than check digit, date or time failed (e.g. nonzero, winding).
  * - `bad_key_qualifier`: a path AI that the primary key does not accept, or mixed alternatives.

@@ -33,13 +33,12 @@ describe("parseDigitalLink: structure", () => {
     });
   });
 
-  it("accepts any scheme case, host, port and path prefix", () => {
+  it("accepts either scheme, any host, port and path prefix, and a fragment", () => {
     for (const uri of [
       "http://example.com/01/09506000134352",
-      "HTTPS://EXAMPLE.COM/01/09506000134352",
+      "https://EXAMPLE.COM/01/09506000134352",
       "https://example.com:8443/01/09506000134352",
       "https://example.com/some/prefix/01/09506000134352",
-      "https://example.com/a/01/09506000134352/",
       "https://example.com/01/09506000134352#top",
     ]) {
       const r = parseDigitalLink(uri);
@@ -57,17 +56,106 @@ describe("parseDigitalLink: structure", () => {
     ]);
   });
 
-  it("pads GTIN-8/12/13 in the path to 14 digits", () => {
+  it("refuses a GTIN in /01/ that is not written with 14 digits, saying how many it has", () => {
     for (const gtin of ["6901234567892", "036000291452", "96385074"]) {
-      const r = parseDigitalLink(`https://example.com/01/${gtin}`);
-      expect(r.ok && r.value.primaryKey.value).toBe(gtin.padStart(14, "0"));
+      expect(errorOf(`https://example.com/01/${gtin}`)).toMatchObject({
+        code: "bad_length",
+        ai: "01",
+        expected: "14 digits",
+        got: `${gtin.length} digits`,
+      });
+    }
+    expect(errorOf("https://example.com/01/6901234567892")?.message).toContain(
+      "pad a GTIN-8, -12 or -13 with leading zeros",
+    );
+    // A GTIN carried as a data attribute is held to the same rule.
+    expect(errorOf("https://e.com/8004/9520614141234567?01=2112345678900")).toMatchObject({
+      code: "bad_length",
+      ai: "01",
+    });
+  });
+
+  it("refuses a scheme other than http or https in lower case", () => {
+    for (const uri of [
+      "HTTPS://example.com/01/09506000134352",
+      "Https://example.com/01/09506000134352",
+      "ftp://example.com/01/09506000134352",
+    ]) {
+      expect(errorOf(uri)).toMatchObject({ code: "bad_scheme" });
+    }
+    expect(errorOf("HtTp://a/01/09506000134352")?.message).toBe(
+      "a Digital Link's scheme is http or https in lower case: got HtTp",
+    );
+  });
+
+  it("refuses a missing host and characters no host holds", () => {
+    expect(errorOf("https:///01/09506000134352")?.code).toBe("bad_host");
+    expect(errorOf("https://user@example.com/01/09506000134352")).toMatchObject({
+      code: "bad_host",
+      got: "@",
+      position: 13,
+    });
+    for (const host of ["$a", "a$", "a_b", "[fe80::1%25lo]", "a!b", "a~b", "a+b"]) {
+      expect(errorOf(`https://${host}/01/09506000134352`)?.code).toBe("bad_host");
     }
   });
 
-  it("rejects non-http(s) URIs and bad hosts", () => {
-    expect(errorOf("ftp://example.com/01/09506000134352")?.code).toBe("bad_uri");
-    expect(errorOf("https:///01/09506000134352")?.code).toBe("bad_uri");
-    expect(errorOf("https://user@example.com/01/09506000134352")?.code).toBe("bad_uri");
+  it("accepts the host forms GS1's parser accepts: punycode, FQDN, port, IPv4, IPv6", () => {
+    for (const host of [
+      "xn--fsq.xn--0zwm56d",
+      "a.",
+      "a:65535",
+      "192.0.2.1",
+      "3232235777",
+      "[2001:db8::1]",
+    ]) {
+      expect(parseDigitalLink(`https://${host}/01/12312312312333`).ok).toBe(true);
+    }
+  });
+
+  it("refuses characters that a URI cannot hold unencoded", () => {
+    for (const c of ["<", ">", "{", "}", "\\", "^", "`", " ", "中"]) {
+      expect(errorOf(`https://a/01/12312312312333/10/A${c}B`)).toMatchObject({
+        code: "bad_uri",
+        position: 33,
+      });
+    }
+  });
+
+  it("refuses a trailing slash", () => {
+    for (const uri of [
+      "https://a/stem/00/006141411234567890/",
+      "https://example.com/01/09506000134352/",
+      "https://example.com/01/09506000134352/10/ABC/",
+    ]) {
+      expect(errorOf(uri)).toEqual({
+        code: "trailing_slash",
+        message: "a GS1 Digital Link path may not end with /",
+      });
+    }
+    expect(parseDigitalLinkPath("/01/09506000134352/")).toMatchObject({
+      ok: false,
+      error: { code: "trailing_slash" },
+    });
+  });
+
+  it("reads deprecated convenience alphas as their AIs", () => {
+    const r = parseDigitalLink("https://a/gtin/12312312312333/ser/ABC123");
+    expect(r.ok && [r.value.primaryKey, r.value.qualifiers]).toEqual([
+      { ai: "01", value: "12312312312333" },
+      [{ ai: "21", value: "ABC123" }],
+    ]);
+    const lot = parseDigitalLink("https://a/gtin/12312312312333/cpv/V/lot/L1/ser/S1");
+    expect(lot.ok && lot.value.qualifiers.map((q) => q.ai)).toEqual(["22", "10", "21"]);
+    const sscc = parseDigitalLink("https://a/sscc/006141411234567890");
+    expect(sscc.ok && sscc.value.primaryKey).toEqual({ ai: "00", value: "006141411234567890" });
+    const gln = parseDigitalLink("https://a/gln/9520123456788/glnx/32a");
+    expect(gln.ok && gln.value.qualifiers).toEqual([{ ai: "254", value: "32a" }]);
+    // Alphas keep the key-qualifier rules: out of order, or not a qualifier, is refused.
+    expect(errorOf("https://a/gtin/12312312312333/ser/S/lot/L")?.code).toBe("bad_key_order");
+    // Not in GS1's table of alphas (or only a prefix of one): no key found.
+    expect(errorOf("https://a/zzz/12312312312333")?.code).toBe("missing_primary_key");
+    expect(errorOf("https://a/cps/12312312312333")?.code).toBe("missing_primary_key");
   });
 
   it("needs a primary key with a value", () => {
@@ -83,7 +171,7 @@ describe("parseDigitalLink: structure", () => {
       ai: "9999",
     });
     expect(errorOf("https://example.com/01//10/ABC")).toMatchObject({
-      code: "value_too_short",
+      code: "empty_value",
       ai: "01",
     });
   });
@@ -192,7 +280,7 @@ describe("parseDigitalLink: query string", () => {
       ai: "17",
     });
     expect(errorOf("https://e.com/01/09506000134352?17=")).toMatchObject({
-      code: "value_too_short",
+      code: "empty_value",
       ai: "17",
     });
     expect(errorOf("https://e.com/01/09506000134352?3103=000500&3102=000500")?.code).toBe(

@@ -1,7 +1,7 @@
 // GS1 Digital Link URIs (syntax 1.6): any host and prefix, key-qualifier order, attributes, format.
 import { type AiElement, aiEntry, type ValidateOptions, validateAiElements } from "./ai";
 import { AI_TABLE } from "./ai-table.generated";
-import { type CodeError, type CodeResult, codeError, err, ok } from "./code-error";
+import { type CodeError, type CodeResult, codeError, err, ok, showChar } from "./code-error";
 
 /** The canonical Digital Link path of an identifier, e.g. "/01/06901234567892/21/SN1". */
 export type DigitalLinkKey = string & { readonly __brand: "DigitalLinkKey" };
@@ -30,6 +30,40 @@ const PRIMARY_KEYS: ReadonlyMap<string, Sequences> = new Map(
 /** The ordered qualifier sequences a Digital Link primary key accepts; undefined for other AIs. */
 export function qualifierSequences(ai: string): Sequences | undefined {
   return PRIMARY_KEYS.get(ai);
+}
+
+/**
+ * Convenience alphas of Digital Link 1.0/1.1, deprecated but still found on old labels: read as
+ * their AIs (the canonical key is always numeric), never written.
+ */
+const CONVENIENCE_ALPHAS: ReadonlyMap<string, string> = new Map([
+  ["cpid", "8010"],
+  ["cpsn", "8011"],
+  ["cpv", "22"],
+  ["gcn", "255"],
+  ["gdti", "253"],
+  ["giai", "8004"],
+  ["ginc", "401"],
+  ["gln", "414"],
+  ["glnx", "254"],
+  ["gmn", "8013"],
+  ["grai", "8003"],
+  ["gsin", "402"],
+  ["gsrn", "8018"],
+  ["gsrnp", "8017"],
+  ["gtin", "01"],
+  ["itip", "8006"],
+  ["lot", "10"],
+  ["party", "417"],
+  ["refno", "8020"],
+  ["ser", "21"],
+  ["srin", "8019"],
+  ["sscc", "00"],
+]);
+
+/** The AI a path segment names: the segment itself, or the AI of a convenience alpha. */
+function pathAi(segment: string): string {
+  return CONVENIENCE_ALPHAS.get(segment) ?? segment;
 }
 
 const BAD_PERCENT = /%(?![0-9A-Fa-f]{2})/;
@@ -100,10 +134,10 @@ function checkQualifiers(keyAi: string, sequences: Sequences, ais: string[]): Co
 function missingKey(segs: readonly string[]): CodeError {
   let k = -1;
   segs.forEach((s, i) => {
-    if (PRIMARY_KEYS.has(s)) k = i;
+    if (PRIMARY_KEYS.has(pathAi(s))) k = i;
   });
   for (let j = k; k >= 0 && j < segs.length; j += 2) {
-    const ai = segs[j] ?? "";
+    const ai = pathAi(segs[j] ?? "");
     if (!aiEntry(ai)) {
       return /^\d+$/.test(ai)
         ? codeError("unknown_ai", "unknown Application Identifier in the path", { ai })
@@ -144,6 +178,7 @@ function parseQuery(
     const entry = aiEntry(name);
     const ai = { ai: name };
     if (!entry) return err(codeError("unknown_ai", "unknown AI in the query string", ai));
+    if (value === "") return err(codeError("empty_value", "empty value in the query string", ai));
     if (value === null) return err(codeError("bad_percent_encoding", "bad percent-encoding", ai));
     if (sequences.some((s) => s.includes(name) && qualifierAis.every((q) => s.includes(q)))) {
       return err(codeError("qualifier_in_query", "key qualifier belongs in the path", ai));
@@ -151,6 +186,8 @@ function parseQuery(
     if (!entry.dlDataAttribute) {
       return err(codeError("not_a_data_attribute", "not allowed as a Digital Link attribute", ai));
     }
+    const badGtin = checkGtinLength({ ai: name, value });
+    if (badGtin) return err(badGtin);
     attributes.push({ ai: name, value });
   }
   // fromEntries defines own properties, so a parameter named __proto__ stays a plain key.
@@ -163,11 +200,30 @@ function parseQuery(
  */
 function findPrimaryKey(segs: readonly string[]): number {
   for (let i = segs.length - 2; i >= 0; i -= 2) {
-    const entry = aiEntry(segs[i] ?? "");
+    const entry = aiEntry(pathAi(segs[i] ?? ""));
     if (!entry) return -1;
     if (entry.dlPrimaryKey) return i;
   }
   return -1;
+}
+
+/**
+ * GS1 URI syntax writes a GTIN with all 14 digits; a GTIN-8/12/13 must be padded with zeros.
+ * (GS1's reference parser reads the short forms only behind a legacy option that is off by default.)
+ */
+function checkGtinLength(element: AiElement): CodeError | null {
+  if (element.ai !== "01" || !/^\d+$/.test(element.value) || element.value.length === 14) {
+    return null;
+  }
+  const short = [8, 12, 13].includes(element.value.length);
+  const what = short
+    ? "a GTIN in a Digital Link is written with 14 digits (pad a GTIN-8, -12 or -13 with leading zeros)"
+    : "a GTIN in a Digital Link is written with 14 digits";
+  return codeError("bad_length", what, {
+    ai: "01",
+    expected: "14 digits",
+    got: `${element.value.length} digits`,
+  });
 }
 
 function parsePathAndQuery(
@@ -177,33 +233,36 @@ function parsePathAndQuery(
   options: ValidateOptions,
 ): CodeResult<ParsedDigitalLink> {
   const segs = path.split("/").slice(1);
-  if (segs.length > 0 && segs.at(-1) === "") segs.pop();
+  const trailingSlash = segs.length > 1 && segs.at(-1) === "";
+  if (trailingSlash) segs.pop();
   const k = findPrimaryKey(segs);
   if (k < 0) return err(missingKey(segs));
-  const keyAi = segs[k] ?? "";
+  if (trailingSlash) {
+    return err(codeError("trailing_slash", "a GS1 Digital Link path may not end with /"));
+  }
+  const keyAi = pathAi(segs[k] ?? "");
   const before = segs[k - 2];
-  if (before !== undefined && PRIMARY_KEYS.get(keyAi)?.some((s) => s.includes(before))) {
+  if (before !== undefined && PRIMARY_KEYS.get(keyAi)?.some((s) => s.includes(pathAi(before)))) {
     const what = `key qualifier written before its primary key (${keyAi})`;
-    return err(codeError("bad_key_order", what, { ai: before }));
+    return err(codeError("bad_key_order", what, { ai: pathAi(before) }));
   }
 
   const pathElements: AiElement[] = [];
   for (let i = k; i < segs.length; i += 2) {
-    const ai = segs[i] ?? "";
-    const value = decodeComponent(segs[i + 1] ?? "", false);
+    const ai = pathAi(segs[i] ?? "");
+    const raw = segs[i + 1] ?? "";
+    if (raw === "") return err(codeError("empty_value", "empty value in the path", { ai }));
+    const value = decodeComponent(raw, false);
     if (value === null)
       return err(codeError("bad_percent_encoding", "bad percent-encoding", { ai }));
     pathElements.push({ ai, value });
   }
-  const [rawKey = { ai: keyAi, value: "" }, ...qualifiers] = pathElements;
+  const [primaryKey = { ai: keyAi, value: "" }, ...qualifiers] = pathElements;
   const qualifierAis = qualifiers.map((q) => q.ai);
   const badPath = checkQualifiers(keyAi, PRIMARY_KEYS.get(keyAi) ?? [], qualifierAis);
   if (badPath) return err(badPath);
-  // GTIN-8/12/13 are written unpadded by some encoders; the key is always the 14-digit form.
-  const primaryKey =
-    keyAi === "01" && /^(\d{8}|\d{12,13})$/.test(rawKey.value)
-      ? { ai: keyAi, value: rawKey.value.padStart(14, "0") }
-      : rawKey;
+  const badGtin = checkGtinLength(primaryKey);
+  if (badGtin) return err(badGtin);
 
   const queryParts = parseQuery(query, keyAi, qualifierAis);
   if (!queryParts.ok) return queryParts;
@@ -229,18 +288,52 @@ function parsePathAndQuery(
 
 const URI = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#.*)?$/;
 
-/** Parses a Digital Link URI on any http(s) host, with or without a path prefix before the key. */
+/** RFC 3986 characters (reserved, unreserved and %): anything else must be percent-encoded. */
+const NOT_URI_CHAR = /[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]/;
+/** URI characters that no host name, IPv4 or IPv6 literal holds (as GS1's parser checks). */
+const NOT_HOST_CHAR = /[_~?#@!$&'()*+,;=%]/;
+
+function illegalCharacter(text: string): CodeError | null {
+  const m = NOT_URI_CHAR.exec(text);
+  if (!m) return null;
+  return codeError("bad_uri", "character not allowed in a URI (percent-encode it)", {
+    position: m.index + 1,
+    got: showChar(m[0]),
+  });
+}
+
+/**
+ * Parses a Digital Link URI as GS1 URI syntax 1.6 defines it: scheme `http` or `https` in lower
+ * case, a host, any path prefix before the primary key, no trailing slash, GTINs of 14 digits,
+ * convenience alphas (`/gtin/…/ser/…`) read as their AIs.
+ */
 export function parseDigitalLink(
   uri: string,
   options: ValidateOptions = {},
 ): CodeResult<ParsedDigitalLink> {
+  const bad = illegalCharacter(uri);
+  if (bad) return err(bad);
   const m = URI.exec(uri);
-  const scheme = m?.[1]?.toLowerCase();
-  if (!m || (scheme !== "http" && scheme !== "https")) {
-    return err(codeError("bad_uri", "not an http or https URI"));
+  if (!m) return err(codeError("bad_uri", "not a URI of the form scheme://host/path"));
+  const scheme = m[1] ?? "";
+  if (scheme !== "http" && scheme !== "https") {
+    return err(
+      codeError("bad_scheme", "a Digital Link's scheme is http or https in lower case", {
+        got: scheme,
+      }),
+    );
   }
   const host = m[2] ?? "";
-  if (host === "" || /[\s@]/.test(host)) return err(codeError("bad_uri", "bad host in URI"));
+  if (host === "") return err(codeError("bad_host", "no host in the URI"));
+  const badHost = NOT_HOST_CHAR.exec(host);
+  if (badHost) {
+    return err(
+      codeError("bad_host", "character not allowed in a host", {
+        position: scheme.length + 3 + badHost.index + 1,
+        got: badHost[0],
+      }),
+    );
+  }
   return parsePathAndQuery(m[3] ?? "", m[4] ?? "", `${scheme}://${host}`, options);
 }
 
@@ -254,6 +347,8 @@ export function parseDigitalLinkPath(
   const path = q < 0 ? noFragment : noFragment.slice(0, q);
   if (!path.startsWith("/"))
     return err(codeError("bad_syntax", "a Digital Link path starts with /"));
+  const bad = illegalCharacter(noFragment);
+  if (bad) return err(bad);
   return parsePathAndQuery(path, q < 0 ? "" : noFragment.slice(q + 1), "", options);
 }
 

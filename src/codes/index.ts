@@ -24,11 +24,18 @@ export {
   type DigitalLinkParts,
   digitalLinkPath,
   encodeComponent,
+  formatDigitalLinkUri,
   type ParsedDigitalLink,
   parseDigitalLink,
   parseDigitalLinkPath,
   qualifierSequences,
 } from "./digital-link";
+export {
+  type CompressOptions,
+  compressDigitalLink,
+  compressDigitalLinkSegment,
+  decompressDigitalLinkSegment,
+} from "./dl-compression";
 export { type DrugCodeKey, type DrugTraceCode, parseDrugCode } from "./drug-code";
 export {
   formatBracketed,

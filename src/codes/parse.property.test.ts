@@ -68,7 +68,7 @@ const baseUrl = fc.constantFrom(
   "https://example.cn",
   "https://id.gs1.org/",
   "http://localhost:8080/prefix/p2",
-  "HTTPS://EXAMPLE.COM/01/x",
+  "https://EXAMPLE.COM/01/x",
 );
 
 function expectSame(input: string, x: GtinIdentity): void {

@@ -1,6 +1,6 @@
 // parseCode, the one entry point for any code a scanner or a person produces; formatting back.
 import { type AiElement, aiEntry, type ValidateOptions, validateAiElements } from "./ai";
-import { type CodeResult, codeError, err, ok } from "./code-error";
+import { type CodeError, type CodeResult, codeError, err, ok } from "./code-error";
 import {
   type DigitalLinkKey,
   type DigitalLinkParts,
@@ -12,6 +12,7 @@ import {
   parseDigitalLinkPath,
   splitForDigitalLink,
 } from "./digital-link";
+import { decompressDigitalLinkSegment } from "./dl-compression";
 import { type DrugCodeKey, parseDrugCode } from "./drug-code";
 import {
   formatBracketed,
@@ -27,6 +28,7 @@ import { type Gtin14, parseGtin } from "./gtin";
 /** How the code arrived; `raw-element-string` is scanner output (FNC1 as GS, maybe "]d2" first). */
 export type InputForm =
   | "digital-link"
+  | "compressed-digital-link"
   | "dl-path"
   | "element-string"
   | "raw-element-string"
@@ -244,6 +246,28 @@ function startsWithPrimaryKey(text: string): boolean {
   return false;
 }
 
+const COMPRESSED = /^(?:https?:\/\/[^/?#]+)?\/([A-Za-z0-9_-]+)(?:\?([^#]*))?(?:#.*)?$/;
+
+/**
+ * A compressed Digital Link (one base64url segment on any host), tried only when the text is no
+ * uncompressed Digital Link because it has no primary key. Non-AI query parameters pass through.
+ */
+function compressedForm(
+  text: string,
+  error: CodeError,
+  symbologyId?: string,
+): CodeResult<ParsedCode> | null {
+  if (error.code !== "missing_primary_key") return null;
+  const m = COMPRESSED.exec(text);
+  if (!m) return null;
+  const parts = decompressDigitalLinkSegment(m[1] ?? "");
+  if (!parts.ok) return null;
+  const query = new URLSearchParams(m[2] ?? "");
+  const otherParams: Record<string, string> = { ...parts.value.otherParams };
+  for (const [k, v] of query) if (!/^\d+$/.test(k) && !(k in otherParams)) otherParams[k] = v;
+  return ok(gs1Code({ ...parts.value, otherParams }, "compressed-digital-link", symbologyId));
+}
+
 /** Anything but symbology-flagged GS1 data; `rawAllowed` when no identifier rules raw data out. */
 function parseText(
   text: string,
@@ -251,11 +275,16 @@ function parseText(
   rawAllowed: boolean,
   symbologyId?: string,
 ): CodeResult<ParsedCode> {
-  if (/^https?:\/\//i.test(text)) {
-    return fromDigitalLink(parseDigitalLink(text, options), "digital-link", symbologyId);
+  // Any scheme goes to the URI parser, so "HTTPS://…" or "ftp://…" gets a precise refusal.
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) {
+    const dl = parseDigitalLink(text, options);
+    const compressed = dl.ok ? null : compressedForm(text, dl.error, symbologyId);
+    return compressed ?? fromDigitalLink(dl, "digital-link", symbologyId);
   }
   if (text.startsWith("/")) {
-    return fromDigitalLink(parseDigitalLinkPath(text, options), "dl-path", symbologyId);
+    const dl = parseDigitalLinkPath(text, options);
+    const compressed = dl.ok ? null : compressedForm(text, dl.error, symbologyId);
+    return compressed ?? fromDigitalLink(dl, "dl-path", symbologyId);
   }
   if (text.startsWith("(")) {
     return fromElements(parseBracketed(text), "element-string", options, symbologyId);

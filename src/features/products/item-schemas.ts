@@ -111,6 +111,7 @@ export const ParsedCodeView = z
     attributes: z.record(z.string(), z.string()).openapi({ example: { "17": "260701" } }),
     form: z.enum([
       "digital-link",
+      "compressed-digital-link",
       "dl-path",
       "element-string",
       "raw-element-string",
@@ -118,6 +119,19 @@ export const ParsedCodeView = z
       "drug-code",
     ]),
     symbologyId: z.string().nullable(),
+    uri: z
+      .string()
+      .nullable()
+      .openapi({
+        description:
+          "The Digital Link URI on this service: key, qualifiers and AI attributes (null for a drug code)",
+        example: `https://zhuisu.example.cn/01/${GTIN_EXAMPLE}/21/Kq7ZmW3xRt9a`,
+      }),
+    compressedUri: z.string().nullable().openapi({
+      description:
+        "The same URI compressed as GS1 Digital Link compression defines: shorter, for a smaller QR code",
+      example: "https://zhuisu.example.cn/DAyNo0UVqNhVXbMy2-KNvrQ",
+    }),
   })
   .openapi("ParsedCode");
 
@@ -141,6 +155,10 @@ export const CodeQuery = z.object({
 export const LabelQuery = CodeQuery.extend({
   symbology: z.enum(["qr", "datamatrix", "gs1-128", "ean13"]).default("qr"),
   format: z.enum(["svg", "png"]).default("svg"),
+  compress: z.enum(["true", "false"]).default("false").openapi({
+    description:
+      "QR only: carry the GS1 Digital Link compressed form (a shorter URI, so a smaller QR code), which the resolver answers like the uncompressed one",
+  }),
 });
 
 export const SheetQuery = z.object({

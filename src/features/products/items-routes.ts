@@ -1,7 +1,12 @@
 // Item routes: commissioning serialised items, exporting a lot's serials, reading an item, looking up any code.
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { encodeComponent, type ParsedCode } from "../../codes";
+import {
+  compressDigitalLink,
+  encodeComponent,
+  formatDigitalLink,
+  type ParsedCode,
+} from "../../codes";
 import { hasRole, requireCaller, requireWriter } from "../../lib/auth";
 import type { AppEnv } from "../../lib/context";
 import { AppError } from "../../lib/errors";
@@ -104,7 +109,7 @@ export const lookupRoute = createRoute({
   responses: { 200: json(Lookup, "What the code names"), ...notFoundResponse, ...errorResponses },
 });
 
-function parsedView(code: ParsedCode): z.infer<typeof ParsedCodeView> {
+function parsedView(code: ParsedCode, base: string): z.infer<typeof ParsedCodeView> {
   const symbologyId = code.symbologyId ?? null;
   if (code.kind === "drug-code") {
     const { level, form } = code;
@@ -117,9 +122,14 @@ function parsedView(code: ParsedCode): z.infer<typeof ParsedCodeView> {
       attributes: {},
       form,
       symbologyId,
+      uri: null,
+      compressedUri: null,
     };
   }
+  const parts = { ...code, otherParams: {} };
   return {
+    uri: formatDigitalLink(parts, base),
+    compressedUri: compressDigitalLink(parts, base),
     level: code.level,
     key: code.key,
     gtin: code.gtin ?? null,
@@ -228,7 +238,7 @@ export const itemRoutes = createRouter()
   })
   .openapi(lookupRoute, async (c) => {
     const code = scannedCode(c.req.valid("query").code);
-    const parsed = parsedView(code);
+    const parsed = parsedView(code, baseUrl(c));
     if (code.kind === "drug-code") {
       throw new AppError(
         "not_found",

@@ -20,7 +20,7 @@ import { getItem } from "./items";
 import { LotParams } from "./schemas";
 import { assertOwner, getLot, resolveCode } from "./service";
 import { itemLabel, lotSheetLabels } from "./sheet";
-import { type CodeContent, itemCode, lotCode, productCode } from "./views";
+import { type CodeContent, compressedUri, itemCode, lotCode, productCode } from "./views";
 
 const tags = ["Labels"];
 const binary = z.string().openapi({ format: "binary" });
@@ -153,9 +153,18 @@ export const labelRoutes = createRouter()
         { errors: [{ path: "query.symbology", message: "EAN-13 is for products only" }] },
       );
     }
+    if (query.compress === "true" && query.symbology !== "qr") {
+      throw new AppError(
+        "validation_failed",
+        "query.compress: only a QR code carries a Digital Link URI to compress",
+        { errors: [{ path: "query.compress", message: "compress is for symbology=qr" }] },
+      );
+    }
     const data =
       query.symbology === "qr"
-        ? content.uri
+        ? query.compress === "true"
+          ? compressedUri(content.uri)
+          : content.uri
         : query.symbology === "ean13"
           ? found.product.gtin
           : content.elementString;

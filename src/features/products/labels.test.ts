@@ -50,6 +50,31 @@ describe("single labels", () => {
     });
   });
 
+  it("QR with compress=true holds the compressed Digital Link, which the resolver answers for the item", async () => {
+    const res = await t.request(
+      "GET",
+      `/v1/labels?code=${encodeURIComponent(`(01)${product.gtin}(21)SN0001`)}&symbology=qr&format=png&compress=true`,
+    );
+    const { text } = await decoded(res);
+    expect(text).toMatch(/^https:\/\/zhuisu\.test\/[A-Za-z0-9_-]+$/);
+    expect(text.length).toBeLessThan(
+      `https://zhuisu.test/01/${product.gtin}/10/B2026/21/SN0001?17=261231`.length,
+    );
+    const scan = await t.request("GET", new URL(text).pathname, {
+      headers: { Accept: "application/json" },
+    });
+    expect(scan.status).toBe(200);
+    expect(((await scan.json()) as { key: string }).key).toBe(`/01/${product.gtin}/21/SN0001`);
+    expect(scan.headers.get("link")).toContain(
+      `<https://zhuisu.test/01/${product.gtin}/10/B2026/21/SN0001?17=261231>; rel="owl:sameAs"`,
+    );
+    const refused = await t.request(
+      "GET",
+      `/v1/labels?code=${encodeURIComponent(`(01)${product.gtin}(21)SN0001`)}&symbology=datamatrix&compress=true`,
+    );
+    expect(refused.status).toBe(422);
+  });
+
   it("GS1 DataMatrix of an item holds (01)(17)(10)(21), whatever form the code was asked in", async () => {
     const res = await label(`https://elsewhere.example/01/${product.gtin}/21/SN0002`, "datamatrix");
     const scanned = elementStringAsScanned(

@@ -104,6 +104,52 @@ describe("lookup of a registered item in every form", () => {
   });
 });
 
+describe("Digital Link forms GS1 URI syntax accepts", () => {
+  it("reads convenience alphas, passes other query parameters through and keeps AI attributes", async () => {
+    const res = await lookup(
+      `https://id.example.com/gtin/${product.gtin}/ser/${SERIAL}?17=261231&linkType=gs1:pip&flag`,
+    );
+    expect(res.status).toBe(200);
+    const body = Lookup.parse(await res.json());
+    expect(body.parsed).toMatchObject({
+      level: "item",
+      key: `/01/${product.gtin}/21/${SERIAL}`,
+      attributes: { "17": "261231" },
+    });
+    expect(body.item?.serial).toBe(SERIAL);
+  });
+});
+
+describe("compressed Digital Links", () => {
+  it("offers the compressed URI, and finds the item from it (on any host), with the same key", async () => {
+    const full = Lookup.parse(
+      await (await lookup(`/01/${product.gtin}/10/B2026/21/${SERIAL}`)).json(),
+    );
+    expect(full.parsed.uri).toBe(`https://zhuisu.test/01/${product.gtin}/10/B2026/21/${SERIAL}`);
+    const compressed = full.parsed.compressedUri ?? "";
+    expect(compressed).toMatch(/^https:\/\/zhuisu\.test\/[A-Za-z0-9_-]+$/);
+    expect(compressed.length).toBeLessThan(full.parsed.uri?.length ?? 0);
+    for (const code of [compressed, compressed.replace("zhuisu.test", "id.example.com")]) {
+      const res = await lookup(`${code}?linkType=gs1:pip`);
+      expect(res.status).toBe(200);
+      const body = Lookup.parse(await res.json());
+      expect(body.parsed).toMatchObject({
+        form: "compressed-digital-link",
+        key: `/01/${product.gtin}/21/${SERIAL}`,
+        lot: "B2026",
+      });
+      expect(body.item?.serial).toBe(SERIAL);
+    }
+  });
+
+  it("refuses a single path segment that is no compressed Digital Link", async () => {
+    const res = await lookup("https://zhuisu.test/console");
+    expect(res.status).toBe(400);
+    const body = ProblemSchema.parse(await res.json());
+    expect((body.codeError as { code: string }).code).toBe("missing_primary_key");
+  });
+});
+
 describe("codes that are not registered", () => {
   it("is 404 with what was parsed for an unknown GTIN", async () => {
     const gtin = makeGtin13();
@@ -163,6 +209,29 @@ describe("malformed codes", () => {
     ],
     ["an unknown AI", () => `(01)${product.gtin}(23)X`, "unknown_ai"],
     ["plain words", () => "hello world", "not_a_code"],
+    // GS1 URI syntax 1.6, as GS1's reference parser reads it.
+    [
+      "a Digital Link whose GTIN is not 14 digits",
+      () => `https://id.example.com/01/${product.gtin.slice(1)}`,
+      "bad_length",
+    ],
+    [
+      "a Digital Link ending in a slash",
+      () => `https://id.example.com/01/${product.gtin}/`,
+      "trailing_slash",
+    ],
+    ["an upper-case scheme", () => `HTTPS://id.example.com/01/${product.gtin}`, "bad_scheme"],
+    ["another scheme", () => `ftp://id.example.com/01/${product.gtin}`, "bad_scheme"],
+    [
+      "a host with a bad character",
+      () => `https://id_x.example.com/01/${product.gtin}`,
+      "bad_host",
+    ],
+    [
+      "key qualifiers out of order",
+      () => `https://id.example.com/01/${product.gtin}/21/${SERIAL}/10/B2026`,
+      "bad_key_order",
+    ],
   ])("refuses %s", async (_what, code, errorCode) => {
     const res = await lookup(code());
     expect(res.status).toBe(400);

@@ -1,10 +1,12 @@
 // What products, lots and items look like on the wire, and the codes printed for them.
 import {
   canonicalKey,
+  compressDigitalLink,
   formatDigitalLink,
   formatElementString,
   type Gtin14,
   type GtinIdentity,
+  parseDigitalLink,
 } from "../../codes";
 import { lookupRegion } from "../../codes/region";
 import type { Item, Lot, Product } from "../../db/schema";
@@ -22,6 +24,12 @@ export interface CodeContent {
   key: string;
   uri: string;
   elementString: string;
+}
+
+/** The GS1 compressed form of a Digital Link URI this service wrote, on the same base URL. */
+export function compressedUri(uri: string): string {
+  const parsed = parseDigitalLink(uri, { gbt33993: false });
+  return parsed.ok ? compressDigitalLink(parsed.value, parsed.value.stem) : uri;
 }
 
 function content(identity: GtinIdentity, baseUrl: string): CodeContent {

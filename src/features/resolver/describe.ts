@@ -148,7 +148,7 @@ export function describeResolver(router: OpenAPIHono<AppEnv>): void {
       operationId: p.op,
       summary: `Resolve ${p.what}: the consumer scan page, JSON, linkset or a link type (GS1 resolver)`,
       description:
-        "GET, HEAD and OPTIONS, with CORS. GS1 data attributes (e.g. `?17=261231`) may follow in the query string. GTIN-8/12/13 are accepted and padded. Limited per client (see docs/consumer.md).",
+        'GET, HEAD and OPTIONS, with CORS. GS1 data attributes (e.g. `?17=261231`) may follow in the query string. GS1 URI syntax 1.6: the GTIN has 14 digits, no trailing slash; `/gtin/…/lot/…/ser/…` convenience alphas are read; a compressed Digital Link (`/{base64url}`) is answered as its uncompressed form with `Link: <…>; rel="owl:sameAs"`. Limited per client (see docs/consumer.md).',
       tags,
       security: [],
       request: {

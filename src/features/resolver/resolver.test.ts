@@ -5,6 +5,7 @@ import { createTestApp, type TestApp } from "../../../test/app";
 import { client, type Story, seedStory } from "../../../test/browser/scenario";
 import { type Cast, makeCast } from "../../../test/factories";
 import { seedLot } from "../../../test/seed";
+import { compressDigitalLinkSegment } from "../../codes";
 import { alerts, inspections, lots, recalls, scans } from "../../db/schema";
 import { ProblemSchema } from "../../lib/router";
 import { Linkset, RecallStatus, ScanView } from "./schemas";
@@ -70,9 +71,8 @@ describe("the default link: the scan page", () => {
     expect(zh).toContain("流通记录");
   });
 
-  it("serves product and lot pages, GTIN-13 and the lot-qualified item path too", async () => {
-    const gtin13 = story.lot.gtin.slice(1);
-    expect((await get(`/01/${gtin13}`)).status).toBe(200);
+  it("serves product and lot pages and the lot-qualified item path too", async () => {
+    expect((await get(`/01/${story.lot.gtin}`)).status).toBe(200);
     const lotPage = await get(story.lot.lotKey);
     expect(lotPage.status).toBe(200);
     expect(await lotPage.text()).toContain("橘乡网店");
@@ -188,6 +188,62 @@ describe("errors", () => {
     expect((problem.codeError as { position: number }).position).toBe(14);
     expect((await get("/01/06901234567892/99/x")).status).toBe(400);
     expect((await get("/01/06901234567892/21/a/b")).status).toBe(400);
+  });
+
+  it("refuses what GS1 URI syntax refuses, naming the fault", async () => {
+    const problem = async (path: string) => {
+      const res = await get(path, { Accept: "application/json" });
+      expect(res.status).toBe(400);
+      return ProblemSchema.parse(await res.json()).codeError as { code: string; message: string };
+    };
+    const gtin13 = story.lot.gtin.slice(1);
+    expect(await problem(`/01/${gtin13}`)).toMatchObject({
+      code: "bad_length",
+      message: expect.stringContaining("expected 14 digits, got 13 digits"),
+    });
+    expect((await problem(`/01/${story.lot.gtin}/`)).code).toBe("trailing_slash");
+    expect((await problem(`${story.item}/`)).code).toBe("trailing_slash");
+    expect((await problem("/01//10/x")).code).toBe("empty_value");
+  });
+
+  it("reads the deprecated convenience alphas /gtin/…/lot/…/ser/… as /01/…/10/…/21/…", async () => {
+    const serial = story.item.split("/21/")[1]!;
+    const res = await get(`/gtin/${story.lot.gtin}/ser/${serial}`, { Accept: "application/json" });
+    expect(res.status).toBe(200);
+    expect(ScanView.parse(await res.json()).key).toBe(story.item);
+    const lot = story.lot.lotKey.split("/10/")[1]!;
+    expect((await get(`/gtin/${story.lot.gtin}/lot/${lot}`)).status).toBe(200);
+  });
+
+  it("answers a compressed Digital Link as the uncompressed one, naming it with owl:sameAs", async () => {
+    const serial = story.item.split("/21/")[1]!;
+    const lot = story.lot.lotKey.split("/10/")[1]!;
+    const parts = {
+      primaryKey: { ai: "01", value: story.lot.gtin },
+      qualifiers: [
+        { ai: "10", value: lot },
+        { ai: "21", value: serial },
+      ],
+      attributes: { "17": "260820" },
+      otherParams: {},
+    };
+    const compressed = `/${compressDigitalLinkSegment(parts)}`;
+    const res = await get(compressed, { Accept: "application/json" });
+    expect(res.status).toBe(200);
+    expect(ScanView.parse(await res.json()).key).toBe(story.item);
+    expect(res.headers.get("link")).toContain(
+      `<https://zhuisu.test/01/${story.lot.gtin}/10/${lot}/21/${serial}?17=260820>; rel="owl:sameAs"`,
+    );
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    // Link types and linksets work on the compressed form too; the query string passes through.
+    const redirect = await get(`${compressed}?linkType=gs1:certificationInfo&x=1`);
+    expect(redirect.status).toBe(307);
+    expect(redirect.headers.get("location")).toContain("x=1");
+    const set = await get(`${compressed}?linkType=linkset`);
+    expect(set.headers.get("content-type")).toContain("application/linkset+json");
+    // A one-segment path that is no compressed Digital Link is left to the other routes.
+    expect((await get("/not-a-compressed-link")).status).toBe(404);
+    expect((await get("/healthz")).status).not.toBe(400);
   });
 
   it("answers an unknown key with 404, says it is not registered, and counts unknown serials per GTIN", async () => {

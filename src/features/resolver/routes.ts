@@ -1,6 +1,7 @@
 // The GS1-conformant resolver on /01/…: the scan page by default, link types by redirect, JSON and linksets.
 import { and, desc, eq, isNotNull } from "drizzle-orm";
 import type { Context } from "hono";
+import { decompressDigitalLinkSegment, formatDigitalLinkUri } from "../../codes";
 import { publicBaseUrl } from "../../config";
 import { inspections } from "../../db/schema";
 import type { Db } from "../../db/types";
@@ -56,8 +57,18 @@ interface Request {
   wanted: ReturnType<typeof negotiate>;
 }
 
-function describeRequest(c: Context<AppEnv>): Request {
+/** The Digital Link a request names: its own URL, or the uncompressed form of a compressed one. */
+interface Target {
+  readonly path: string;
+  readonly search: string;
+}
+
+function describeRequest(c: Context<AppEnv>, target?: Target): Request {
   const url = new URL(c.req.url);
+  if (target) {
+    url.pathname = target.path;
+    url.search = target.search;
+  }
   const params = url.searchParams;
   const linkType = params.get("linkType");
   return {
@@ -90,8 +101,8 @@ async function failure(
   });
 }
 
-async function resolve(c: Context<AppEnv>): Promise<Response> {
-  const req = describeRequest(c);
+async function resolve(c: Context<AppEnv>, target?: Target): Promise<Response> {
+  const req = describeRequest(c, target);
   const { db, clock, config } = c.var.deps;
   const base = publicBaseUrl(config);
   let fingerprint: string;
@@ -101,7 +112,10 @@ async function resolve(c: Context<AppEnv>): Promise<Response> {
     if (error instanceof AppError) return failure(c, req, error, "rate_limited");
     throw error;
   }
-  const parsed = parseScanPath(req.path, new URL(c.req.url).search.slice(1));
+  const parsed = parseScanPath(
+    req.path,
+    target ? target.search : new URL(c.req.url).search.slice(1),
+  );
   if (!parsed.ok) {
     const error = new AppError(
       "invalid_code",
@@ -260,4 +274,31 @@ resolverRoutes.get("/v1/recall-status/:key{.+}", async (c) => {
   );
 });
 
-resolverRoutes.get("/01/*", resolve);
+resolverRoutes.get("/01/*", (c) => resolve(c));
+// The deprecated convenience alpha of (01), still printed on some older labels.
+resolverRoutes.get("/gtin/*", (c) => resolve(c));
+
+/**
+ * A compressed Digital Link (one base64url segment) is answered as its uncompressed form, which
+ * the Link header names as the same thing. A segment that does not decompress is left to the
+ * routes after this one (and so to the 404 page).
+ */
+resolverRoutes.get("/:compressed{[A-Za-z0-9_-]+}", async (c, next) => {
+  const parts = decompressDigitalLinkSegment(c.req.param("compressed"));
+  if (!parts.ok) return next();
+  const uncompressed = formatDigitalLinkUri({ ...parts.value, otherParams: {} }, "");
+  const q = uncompressed.indexOf("?");
+  const path = q < 0 ? uncompressed : uncompressed.slice(0, q);
+  const query = new URLSearchParams(q < 0 ? "" : uncompressed.slice(q + 1));
+  for (const [k, v] of Object.entries(parts.value.otherParams)) query.append(k, v);
+  for (const [k, v] of new URL(c.req.url).searchParams) query.append(k, v);
+  const search = query.toString();
+  const res = await resolve(c, { path, search });
+  const sameAs = `${publicBaseUrl(c.var.deps.config)}${path}${search ? `?${search}` : ""}`;
+  const out = new Response(res.body, res);
+  out.headers.append("Link", `<${sameAs}>; rel="owl:sameAs"`);
+  // CORS as on /01/… (set here: a middleware on every one-segment path would reach the console).
+  out.headers.set("Access-Control-Allow-Origin", "*");
+  out.headers.set("Access-Control-Expose-Headers", "X-Request-Id, Link");
+  return out;
+});
