@@ -1,6 +1,5 @@
 // The scan page in real headless Chromium at phone size, against the real server on the embedded database.
 // Screenshots go to test-results/browser/. Without /usr/bin/chromium the file is skipped, except in CI.
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -11,16 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lots, recalls } from "../../src/db/schema";
 import { createTestApp, type TestApp } from "../app";
 import { type Cast, makeCast } from "../factories";
+import { requiredTool } from "../helpers/required-tool";
 import { type Story, seedStory } from "./scenario";
 
 const CHROMIUM = "/usr/bin/chromium";
-const present = existsSync(CHROMIUM);
-if (!present && process.env.CI === "true") {
-  // CI installs Chromium (.ci/run): a missing browser there is a failure, never a skip.
-  throw new Error(`${CHROMIUM} is missing in CI; the browser tests refuse to skip`);
-}
-if (!present)
-  console.warn(`browser tests skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+const present = requiredTool(CHROMIUM, "browser tests", "apt-get install chromium");
 
 const SHOTS = join(process.cwd(), "test-results", "browser");
 const PHONE = { width: 360, height: 740 };

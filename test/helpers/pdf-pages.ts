@@ -1,6 +1,5 @@
 // Test helper: a PDF's pages as PNG via poppler's pdftoppm, and crops of them for the barcode decoder.
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +7,6 @@ import { promisify } from "node:util";
 import { PNG } from "pngjs";
 
 export const PDFTOPPM = "/usr/bin/pdftoppm";
-export const hasPdftoppm = existsSync(PDFTOPPM);
 
 /** Renders the first `pages` pages at `dpi`, in page order. */
 export async function pdfPagesAsPng(pdf: Uint8Array, dpi: number, pages = 1): Promise<PNG[]> {

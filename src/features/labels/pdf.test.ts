@@ -2,21 +2,14 @@
 import { PDFDocument } from "pdf-lib";
 import { describe, expect, it } from "vitest";
 import { decodeBarcode, elementStringAsScanned } from "../../../test/helpers/decode-barcode";
-import { cropMm, hasPdftoppm, PDFTOPPM, pdfPagesAsPng } from "../../../test/helpers/pdf-pages";
+import { cropMm, PDFTOPPM, pdfPagesAsPng } from "../../../test/helpers/pdf-pages";
+import { requiredTool } from "../../../test/helpers/required-tool";
 import { matrixBoxMm, renderLabelsPdf } from "./pdf";
 import type { SheetLabel } from "./sheet";
 import { LABEL_STOCKS, labelOrigin, STOCK_IDS } from "./stock";
 import { LabelRenderError } from "./symbols";
 
-if (!hasPdftoppm && process.env.CI === "true") {
-  // CI installs poppler-utils (.ci/run): a missing pdftoppm there is a failure, never a skip.
-  throw new Error(`${PDFTOPPM} is missing in CI; the PDF decode tests refuse to skip`);
-}
-if (!hasPdftoppm) {
-  console.warn(
-    `PDF decode tests skipped: ${PDFTOPPM} is not installed (apt-get install poppler-utils)`,
-  );
-}
+const hasPdftoppm = requiredTool(PDFTOPPM, "PDF decode tests", "apt-get install poppler-utils");
 
 const GTIN = "06901234567892";
 function labels(count: number, lot = "B2026"): SheetLabel[] {
