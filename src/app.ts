@@ -110,9 +110,10 @@ export function createApp(deps: AppDeps) {
   });
   for (const path of ["/v1/*", "/01/*", "/gtin/*", "/.well-known/*", "/openapi.json"])
     app.use(path, publicCors);
-  // Bulk writes (events over 100,000 items, EPCIS documents, report PDFs) get the upload limit.
+  // Bulk writes (events over 100,000 items, EPCIS documents, report PDFs, the console's file
+  // uploads, whose paths end in /upload or /picture) get the upload limit.
   const bulkPaths =
-    /^\/(v1\/events|v1\/products\/[^/]+\/lots\/[^/]+\/items|v1\/inspections|epcis\/)/;
+    /^\/(v1\/events|v1\/products\/[^/]+\/lots\/[^/]+\/items|v1\/inspections|epcis\/|console\/.+\/(upload|picture)$)/;
   const limits = [deps.config.BODY_LIMIT_BYTES, deps.config.UPLOAD_LIMIT_BYTES].map((maxSize) =>
     bodyLimit({
       maxSize,

@@ -2,6 +2,7 @@
 import { eq } from "drizzle-orm";
 import { USCC_ALPHABET, usccCheckCharacter } from "../src/codes/uscc";
 import { type Org, orgs, type Role } from "../src/db/schema";
+import { createMember } from "../src/features/members/service";
 import { registerOrg } from "../src/features/orgs/service";
 import { randomString } from "../src/lib/random";
 import type { TestApp } from "./app";
@@ -64,3 +65,23 @@ export async function makeCast(t: TestApp) {
   };
 }
 export type Cast = Awaited<ReturnType<typeof makeCast>>;
+
+export const MEMBER_PASSWORD = "correct horse battery";
+let members = 0;
+
+/** A member of `org` who can log in to the console with MEMBER_PASSWORD. */
+export async function makeMember(
+  t: TestApp,
+  org: Org,
+  options: { role?: "owner" | "staff"; displayName?: string } = {},
+) {
+  const email = `member${++members}.${org.id.slice(0, 8)}@example.cn`;
+  const member = await createMember(t.db, t.clock, {
+    orgId: org.id,
+    login: { email },
+    displayName: options.displayName ?? "王经理",
+    role: options.role ?? "owner",
+    password: MEMBER_PASSWORD,
+  });
+  return { member, email, password: MEMBER_PASSWORD };
+}

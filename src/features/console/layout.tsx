@@ -7,7 +7,24 @@ import { CSRF_FIELD } from "./session";
 
 export const CONSOLE_CSS_PATH = `/assets/console.${CONSOLE_CSS_HASH}.css`;
 
-export type Nav = "home" | "profile" | "members" | "keys" | "activity";
+import type { Role } from "../../db/schema";
+
+/** The console's sections: the shared ones, then each desk for the organisation roles it serves. */
+export const NAV = [
+  { nav: "home", href: "/console" },
+  { nav: "products", href: "/console/products", roles: ["producer"] },
+  { nav: "sales", href: "/console/sales", roles: ["seller"] },
+  { nav: "complaints", href: "/console/complaints", roles: ["seller"] },
+  { nav: "credit", href: "/console/credit", roles: ["seller", "producer"] },
+  { nav: "shipments", href: "/console/shipments", roles: ["logistics"] },
+  { nav: "alerts", href: "/console/alerts", roles: ["logistics"] },
+  { nav: "profile", href: "/console/profile" },
+  { nav: "members", href: "/console/members" },
+  { nav: "keys", href: "/console/keys" },
+  { nav: "activity", href: "/console/activity", ownerOnly: true },
+] as const satisfies readonly { nav: string; href: string; roles?: Role[]; ownerOnly?: true }[];
+
+export type Nav = (typeof NAV)[number]["nav"];
 
 export interface Message {
   kind: "ok" | "err";
@@ -31,8 +48,6 @@ export function Csrf({ token }: { token: string }) {
 }
 
 export function Shell({ t, title, switchHref, active, csrf, nav, message, children }: ShellProps) {
-  const items: Nav[] = ["home", "profile", "members", "keys", "activity"];
-  const href = (n: Nav) => (n === "home" ? "/console" : `/console/${n}`);
   return (
     <html lang={t.htmlLang}>
       <head>
@@ -70,15 +85,18 @@ export function Shell({ t, title, switchHref, active, csrf, nav, message, childr
         {active ? (
           <nav>
             <ul>
-              {items
-                .filter((n) => active.member.role === "owner" || n !== "activity")
-                .map((n) => (
-                  <li>
-                    <a href={href(n)} aria-current={n === nav ? "page" : undefined}>
-                      {t.nav[n]}
-                    </a>
-                  </li>
-                ))}
+              {NAV.filter(
+                (item) =>
+                  (!("roles" in item) ||
+                    item.roles.some((r: Role) => active.org.roles.includes(r))) &&
+                  (!("ownerOnly" in item) || active.member.role === "owner"),
+              ).map((item) => (
+                <li>
+                  <a href={item.href} aria-current={item.nav === nav ? "page" : undefined}>
+                    {t.nav[item.nav]}
+                  </a>
+                </li>
+              ))}
             </ul>
           </nav>
         ) : null}

@@ -119,10 +119,24 @@ export async function csrfToken(c: Context<AppEnv>): Promise<string> {
 
 /** The posted form, once its CSRF token has been checked against the request's session. */
 export async function checkedForm(c: Context<AppEnv>): Promise<Record<string, string>> {
+  return (await checkedUpload(c)).form;
+}
+
+/**
+ * A posted form with its files (multipart/form-data), once its CSRF token has been checked.
+ * Repeated fields keep their last value; a file field keeps its last non-empty file.
+ */
+export async function checkedUpload(
+  c: Context<AppEnv>,
+): Promise<{ form: Record<string, string>; files: Record<string, File> }> {
   const { active } = await loadConsole(c);
   const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
   const form: Record<string, string> = {};
-  for (const [k, v] of Object.entries(body)) if (typeof v === "string") form[k] = v;
+  const files: Record<string, File> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (typeof v === "string") form[k] = v;
+    else if (v instanceof File && v.size > 0) files[k] = v;
+  }
   const given = form[CSRF_FIELD] ?? "";
   const secret = c.var.deps.secrets.hashSecret;
   const pre = getCookie(c, PRE_SESSION_COOKIE);
@@ -132,7 +146,7 @@ export async function checkedForm(c: Context<AppEnv>): Promise<Record<string, st
       ? await keyedHash(secret, "csrf-pre", pre)
       : null;
   if (!expected || !constantTimeEqual(given, expected)) throw new CsrfRefused();
-  return form;
+  return { form, files };
 }
 
 function constantTimeEqual(a: string, b: string): boolean {

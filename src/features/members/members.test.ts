@@ -3,6 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/app";
 import { makeOrg } from "../../../test/factories";
+import { consoleAgent } from "../../../test/helpers/console-agent";
 import { activity, members, sessions } from "../../db/schema";
 import { hashPassword, SCRYPT, verifyPassword } from "./password";
 import { accessPolicy, type MemberActor } from "./policy";
@@ -152,39 +153,8 @@ describe("sessions", () => {
   });
 });
 
-/** A logged-in browser without a browser: keeps the cookies, reads the CSRF token off a page. */
 async function agent(email: string) {
-  const jar = new Map<string, string>();
-  const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
-  const keep = (res: Response) => {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const [k = "", v = ""] = pair.split("=");
-      if (/Max-Age=0/i.test(line)) jar.delete(k);
-      else jar.set(k, v);
-    }
-    return res;
-  };
-  const get = async (path: string) =>
-    keep(await t.request("GET", path, { headers: { Cookie: cookie() } }));
-  const post = async (path: string, form: Record<string, string>) =>
-    keep(
-      await t.request("POST", path, {
-        body: new URLSearchParams(form).toString(),
-        headers: { Cookie: cookie(), "Content-Type": "application/x-www-form-urlencoded" },
-      }),
-    );
-  const csrfOf = async (path: string) => {
-    const html = await (await get(path)).text();
-    return /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
-  };
-  const res = await post("/console/login", {
-    _csrf: await csrfOf("/console/login"),
-    login: email,
-    password: PASSWORD,
-  });
-  expect(res.status).toBe(303);
-  return { get, post, csrfOf, jar, loginResponse: res };
+  return consoleAgent(t, email, PASSWORD);
 }
 
 describe("console", () => {

@@ -1,0 +1,124 @@
+// What every console page and form handler shares: the page frame with its headers, redirects,
+// form parsing, attribution of writes to the member, and refusals worded for people.
+import type { Context } from "hono";
+import type { z } from "zod";
+import type { Db } from "../../db/types";
+import type { AppEnv } from "../../lib/context";
+import { AppError } from "../../lib/errors";
+import { validationError } from "../../lib/router";
+import { recordActivity } from "../members/activity";
+import type { MemberActor } from "../members/policy";
+import { renderPage } from "../pages/layout";
+import type { ConsoleDict } from "./i18n";
+import { type Message, type Nav, Shell } from "./layout";
+import { csrfToken, loadConsole } from "./session";
+
+/** No script at all, styles only from this origin, forms only to this origin, never framed. */
+const CSP = [
+  "default-src 'none'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join("; ");
+
+function switchHref(c: Context<AppEnv>, lang: string): string {
+  const url = new URL(c.req.url);
+  const params = new URLSearchParams(url.search);
+  params.set("lang", lang);
+  // A POST's answer switches to the page's GET form.
+  return `${c.req.method === "GET" ? url.pathname : "/console"}?${params.toString()}`;
+}
+
+export type Body = (csrf: string, t: ConsoleDict) => unknown;
+
+export async function page(
+  c: Context<AppEnv>,
+  input: {
+    title: (t: ConsoleDict) => string;
+    nav?: Nav;
+    body: Body;
+    message?: Message | null;
+    status?: number;
+  },
+): Promise<Response> {
+  const state = await loadConsole(c);
+  const csrf = await csrfToken(c);
+  const html = await renderPage(
+    Shell({
+      t: state.t,
+      title: input.title(state.t),
+      switchHref: switchHref(c, state.t.switchLang),
+      active: state.active,
+      csrf,
+      ...(input.nav ? { nav: input.nav } : {}),
+      message: input.message ?? null,
+      children: input.body(csrf, state.t) as never,
+    }),
+  );
+  c.header("Content-Security-Policy", CSP);
+  c.header("Cache-Control", "no-store");
+  c.header("Referrer-Policy", "no-referrer");
+  c.header("Vary", "Cookie, Accept-Language");
+  return c.html(html, (input.status ?? 200) as 200);
+}
+
+export const see = (c: Context<AppEnv>, to: string) => c.redirect(to, 303);
+
+export function parsed<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw validationError(result.error, "form");
+  return result.data;
+}
+
+/** Runs a console write and its activity row in one transaction. */
+export function attributed<T>(
+  c: Context<AppEnv>,
+  actor: MemberActor,
+  action: string,
+  work: (tx: Db) => Promise<{ result: T; target: string | null }>,
+): Promise<T> {
+  const { db, clock } = c.var.deps;
+  return db.transaction(async (tx) => {
+    const { result, target } = await work(tx);
+    await recordActivity(tx, clock, {
+      orgId: actor.orgId,
+      memberId: actor.memberId,
+      sessionId: actor.sessionId,
+      action,
+      target,
+    });
+    return result;
+  });
+}
+
+export function requireOwnerPage(actor: MemberActor, why: string): void {
+  if (actor.role !== "owner") throw new AppError("forbidden", why, { missingRole: ["owner"] });
+}
+
+/** What a refusal says on the page, in the visitor's language. */
+export function messageOf(t: ConsoleDict, error: AppError): Message {
+  const extras = error.extras as { reason?: string; retryAfter?: number };
+  switch (error.code) {
+    case "unauthorized":
+      return { kind: "err", text: t.login.bad };
+    case "rate_limited":
+      return {
+        kind: "err",
+        text:
+          extras.reason === "member_locked"
+            ? t.login.locked(Math.ceil((extras.retryAfter ?? 60) / 60))
+            : t.login.limited(extras.retryAfter ?? 60),
+      };
+    case "forbidden":
+      return { kind: "err", text: `${t.forbidden}${error.detail}` };
+    case "not_found":
+      return { kind: "err", text: `${t.notFound}${error.detail}` };
+    case "validation_failed":
+    case "conflict":
+      return { kind: "err", text: `${t.invalid}${error.detail}` };
+    default:
+      return { kind: "err", text: `${t.error}${error.detail}` };
+  }
+}
