@@ -19,6 +19,7 @@ import {
   json,
   notFoundResponse,
 } from "../../lib/router";
+import { csvCell } from "../../lib/tabular";
 import { recordCommissioning } from "../events/commission";
 import { aiParam, baseUrl, gtinParam, scannedCode } from "./edge";
 import {
@@ -140,10 +141,6 @@ function parsedView(code: ParsedCode, base: string): z.infer<typeof ParsedCodeVi
     symbologyId,
   };
 }
-
-const CSV_QUOTE = /[",\r\n]/;
-const csvField = (value: string) =>
-  CSV_QUOTE.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 
 export const itemRoutes = createRouter()
   .openapi(commissionItemsRoute, async (c) => {
@@ -285,7 +282,7 @@ function csvExport(
       let text = "";
       for (const serial of next.value) {
         const { key, uri } = itemCode(lot, serial, base);
-        text += `${csvField(serial)},${csvField(key)},${csvField(uri)}\r\n`;
+        text += `${csvCell(serial)},${csvCell(key)},${csvCell(uri)}\r\n`;
       }
       controller.enqueue(encoder.encode(text));
     },

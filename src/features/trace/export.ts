@@ -3,6 +3,7 @@ import { inArray } from "drizzle-orm";
 import { events } from "../../db/schema";
 import type { Db } from "../../db/types";
 import { ZS_CONTEXT } from "../../ledger/epcis";
+import { csvCell } from "../../lib/tabular";
 import type {
   BackwardTraceView,
   ForwardTraceView,
@@ -47,13 +48,6 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /** Quotes a cell (RFC 4180) and defuses text a spreadsheet would run as a formula. */
-function cell(value: string | number | boolean | null | undefined, text = false): string {
-  if (value === null || value === undefined) return "";
-  let s = String(value);
-  if (text && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 const lotOf = (what: string) => {
   const m = /\/10\/([^/]+)/.exec(what);
   if (!m) return null;
@@ -101,33 +95,33 @@ export function traceCsv(trace: AnyTrace): string {
     const [to, toUscc] = party(e.to, parties);
     lines.push(
       [
-        cell(e.id),
-        cell(e.eventId),
-        cell(e.hashId),
-        cell(e.kind),
-        cell(e.bizStep),
-        cell(e.disposition),
-        cell(e.eventTime),
-        cell(e.eventTimeZoneOffset),
-        cell(e.recordTime),
-        cell(e.what, true),
-        cell(trace.product.gtin),
-        cell(trace.product.nameZh, true),
-        cell(lotOf(e.what) ?? ("lot" in trace ? trace.lot.lot : null), true),
-        cell(e.quantity),
-        cell(e.quantity === null ? null : "EA"),
-        cell(from, true),
-        cell(fromUscc),
-        cell(to, true),
-        cell(toUscc),
-        cell(where(e), true),
-        cell(e.references.map((r) => `${r.type}:${r.id}`).join("; "), true),
-        cell(e.actor?.nameZh, true),
-        cell(e.actor?.id),
-        cell(e.actor?.uscc),
-        cell(e.actor ? e.actor.verified : null),
-        cell(e.inclusion?.leafIndex),
-        cell(e.inclusion?.proof.join(" ")),
+        csvCell(e.id),
+        csvCell(e.eventId),
+        csvCell(e.hashId),
+        csvCell(e.kind),
+        csvCell(e.bizStep),
+        csvCell(e.disposition),
+        csvCell(e.eventTime),
+        csvCell(e.eventTimeZoneOffset),
+        csvCell(e.recordTime),
+        csvCell(e.what, true),
+        csvCell(trace.product.gtin),
+        csvCell(trace.product.nameZh, true),
+        csvCell(lotOf(e.what) ?? ("lot" in trace ? trace.lot.lot : null), true),
+        csvCell(e.quantity),
+        csvCell(e.quantity === null ? null : "EA"),
+        csvCell(from, true),
+        csvCell(fromUscc),
+        csvCell(to, true),
+        csvCell(toUscc),
+        csvCell(where(e), true),
+        csvCell(e.references.map((r) => `${r.type}:${r.id}`).join("; "), true),
+        csvCell(e.actor?.nameZh, true),
+        csvCell(e.actor?.id),
+        csvCell(e.actor?.uscc),
+        csvCell(e.actor ? e.actor.verified : null),
+        csvCell(e.inclusion?.leafIndex),
+        csvCell(e.inclusion?.proof.join(" ")),
       ].join(","),
     );
   }
