@@ -125,6 +125,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `zhuisu listening on http://${config.HOST}:${(server.address() as AddressInfo).port} (${where})`,
+        `  console:    ${base}/console`,
         `  API docs:   ${base}/docs`,
         `  OpenAPI:    ${base}/openapi.json`,
         `  health:     ${base}/healthz  ${base}/readyz`,

@@ -100,6 +100,7 @@ describe.skipIf(onServer)("start-up", () => {
     expect(address, run.output()).toBeTruthy();
     const demo = JSON.parse(await readFile(join(dataDir, "demo.json"), "utf8")) as {
       keys: Record<string, string>;
+      logins: Record<string, { login: string; password: string }>;
       samples: Record<string, string>;
     };
     expect(Object.keys(demo.keys)).toEqual(
@@ -114,6 +115,22 @@ describe.skipIf(onServer)("start-up", () => {
       headers: { Accept: "application/json" },
     });
     expect(JSON.stringify(await recalled.json())).toMatch(/recall/i);
+
+    // The producer's login is printed beside the keys, and logs in to the console.
+    const producer = demo.logins.producer!;
+    expect(run.output()).toContain(`${producer.login}`);
+    expect(run.output()).toContain(`password ${producer.password}`);
+    const form = await fetch(`${address}/console/login`);
+    const pre = /zs_pre=([^;]+)/.exec(form.headers.get("set-cookie") ?? "")?.[1];
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+    const login = await fetch(`${address}/console/login`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Cookie: `zs_pre=${pre}` },
+      body: new URLSearchParams({ _csrf: csrf ?? "", ...producer }).toString(),
+    });
+    expect(login.status).toBe(303);
+    expect(login.headers.get("location")).toBe("/console");
     run.child.kill("SIGTERM");
     expect(await run.exit).toBe(0);
   });

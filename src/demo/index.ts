@@ -68,6 +68,11 @@ export function describeDemo(demo: DemoFile, dataDir: string): string {
     `  never issued:            ${url(demo.samples.counterfeitItem!)}`,
     `  a lot's chain:           ${url(`/v1/trace${demo.samples.lot}`)}`,
     `  verify a history:        ${url(`/v1/verify${demo.samples.item}`)}`,
+    `  console:                 ${url("/console")}`,
+    "  console logins (an owner of each demo organisation):",
+    ...Object.entries(demo.logins).map(
+      ([who, l]) => `    ${who.padEnd(17)} ${l.login.padEnd(34)} password ${l.password}`,
+    ),
     "  API keys (Authorization: Bearer …):",
     ...Object.entries(demo.keys).map(([role, key]) => `    ${role.padEnd(10)} ${key}`),
   ].join("\n");

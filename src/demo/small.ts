@@ -4,13 +4,23 @@ import { itemKey, lotKey } from "../codes/keys";
 import { usccCheckCharacter } from "../codes/uscc";
 import type { Database } from "../db/types";
 import { pdfFile } from "../features/inspections/fixtures";
+import { createMember } from "../features/members/service";
 import { createRegulator } from "../features/orgs/bootstrap";
 import type { FixedClock } from "../lib/clock";
+import { randomString } from "../lib/random";
 import type { DemoClient } from "./client";
+
+export interface DemoLogin {
+  login: string;
+  password: string;
+  org: string;
+}
 
 export interface DemoFile {
   baseUrl: string;
   keys: Record<string, string>;
+  /** One owner per demo organisation, to log in to the console. */
+  logins: Record<string, DemoLogin>;
   orgs: Record<string, string>;
   samples: Record<string, string>;
 }
@@ -87,6 +97,35 @@ export async function seedSmall(
     { kind: "cma", number: "201519002145" },
     { kind: "cnas", number: "CNAS L1234" },
   ]);
+
+  const people: [string, string, string][] = [
+    ["regulator", regulator.orgId, "陈科长"],
+    ["producer", farm.id, "王社长"],
+    ["pharma", pharma.id, "李经理"],
+    ["bayberry", bayberry.id, "周厂长"],
+    ["seller", shop.id, "赵店长"],
+    ["pharmacy", pharmacy.id, "孙药师"],
+    ["blackListedSeller", shady.id, "钱老板"],
+    ["logistics", carrier.id, "吴站长"],
+    ["inspector", lab.id, "郑检验员"],
+  ];
+  const logins: Record<string, DemoLogin> = {};
+  for (const [who, orgId, displayName] of people) {
+    // A fresh password per seeding: a demo left reachable on a network is not open to everyone.
+    const login = {
+      login: `${who.toLowerCase()}@demo.zhuisu.cn`,
+      password: randomString(12),
+      org: orgId,
+    };
+    await createMember(db, clock, {
+      orgId,
+      login: { email: login.login },
+      displayName,
+      role: "owner",
+      password: login.password,
+    });
+    logins[who] = login;
+  }
 
   for (const seller of [shop, pharmacy, bayberry]) {
     await client.must("POST", "/v1/me/commitments", {
@@ -409,6 +448,7 @@ export async function seedSmall(
       pharma: pharma.key,
       pharmacy: pharmacy.key,
     },
+    logins,
     orgs: {
       regulator: regulator.orgId,
       producer: farm.id,
