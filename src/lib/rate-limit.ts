@@ -28,12 +28,15 @@ export interface BucketSpec {
  * - login: console logins, 20 at once, then one every 30 s. A person mistypes a few times; a
  *   password sprayer from one client is slowed down. The per-member lockout (members/sessions.ts)
  *   is kept in the database and holds across nodes.
+ * - register: console sign-ups, 5 at once, then one every 10 minutes: an office registers one
+ *   organisation, a script filling the queue of regulators is stopped.
  */
 export const RATE_LIMITS = {
   scan: { capacity: 60, refillMs: 1_000, what: "scan pages" },
   write: { capacity: 10, refillMs: 60_000, what: "receipt confirmations and reviews" },
   complaint: { capacity: 5, refillMs: 12 * 60_000, what: "complaints" },
   login: { capacity: 20, refillMs: 30_000, what: "login attempts" },
+  register: { capacity: 5, refillMs: 10 * 60_000, what: "registrations" },
 } as const satisfies Record<string, BucketSpec>;
 
 export type BucketName = keyof typeof RATE_LIMITS;

@@ -11,17 +11,20 @@ export interface ConsoleAgent {
   /** GETs `path`, then posts `form` with that page's CSRF token. */
   submit(path: string, action: string, form: Record<string, string | File>): Promise<Response>;
   jar: Map<string, string>;
-  loginResponse: Response;
+  /** The answer to the login form; null for an anonymous agent. */
+  loginResponse: Response | null;
 }
 
+/** An agent logged in as `login`, or an anonymous visitor when `login` is null. */
 export async function consoleAgent(
   t: TestApp,
-  login: string,
-  password: string,
-  options: { expectLoggedIn?: boolean } = {},
+  login: string | null,
+  password = "",
+  options: { expectLoggedIn?: boolean; headers?: Record<string, string> } = {},
 ): Promise<ConsoleAgent> {
   const jar = new Map<string, string>();
   const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+  const extra = options.headers ?? {};
   const keep = (res: Response) => {
     for (const line of res.headers.getSetCookie()) {
       const [pair = ""] = line.split(";");
@@ -32,18 +35,24 @@ export async function consoleAgent(
     return res;
   };
   const get = async (path: string) =>
-    keep(await t.request("GET", path, { headers: { Cookie: cookie() } }));
+    keep(await t.request("GET", path, { headers: { ...extra, Cookie: cookie() } }));
   const post = async (path: string, form: Record<string, string | File>) => {
     const multipart = Object.values(form).some((v) => typeof v !== "string");
     if (multipart) {
       const data = new FormData();
       for (const [k, v] of Object.entries(form)) data.append(k, v);
-      return keep(await t.request("POST", path, { body: data, headers: { Cookie: cookie() } }));
+      return keep(
+        await t.request("POST", path, { body: data, headers: { ...extra, Cookie: cookie() } }),
+      );
     }
     return keep(
       await t.request("POST", path, {
         body: new URLSearchParams(form as Record<string, string>).toString(),
-        headers: { Cookie: cookie(), "Content-Type": "application/x-www-form-urlencoded" },
+        headers: {
+          ...extra,
+          Cookie: cookie(),
+          "Content-Type": "application/x-www-form-urlencoded",
+        },
       }),
     );
   };
@@ -53,12 +62,11 @@ export async function consoleAgent(
   };
   const submit = async (path: string, action: string, form: Record<string, string | File>) =>
     post(action, { ...form, _csrf: await csrfOf(path) });
-  const loginResponse = await post("/console/login", {
-    _csrf: await csrfOf("/console/login"),
-    login,
-    password,
-  });
-  if ((options.expectLoggedIn ?? true) && loginResponse.status !== 303) {
+  const loginResponse =
+    login === null
+      ? null
+      : await post("/console/login", { _csrf: await csrfOf("/console/login"), login, password });
+  if (loginResponse && (options.expectLoggedIn ?? true) && loginResponse.status !== 303) {
     throw new Error(`login as ${login} answered ${loginResponse.status}, not 303`);
   }
   return { get, post, csrfOf, submit, jar, loginResponse };

@@ -23,6 +23,9 @@ export function LoginForm({ t, csrf, login }: { t: ConsoleDict; csrf: string; lo
         />
         <button type="submit">{t.login.submit}</button>
       </form>
+      <p>
+        <a href="/console/register">{t.login.register}</a>
+      </p>
       <p class="muted">{t.login.demo}</p>
     </section>
   );

@@ -6,7 +6,6 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { parseCode } from "../../codes";
 import { publicBaseUrl } from "../../config";
-import type { Db } from "../../db/types";
 import { requireCaller, requireWriter } from "../../lib/auth";
 import type { AppEnv } from "../../lib/context";
 import { AppError } from "../../lib/errors";
@@ -34,10 +33,10 @@ import {
 } from "../orgs/service";
 import { clientFingerprint } from "../scans/fingerprint";
 import { CONSOLE_CSS, CONSOLE_CSS_HASH } from "./assets.generated";
-import type { ConsoleDict } from "./i18n";
 import { attributed, messageOf, page, parsed, requireOwnerPage, see } from "./kit";
 import type { Message } from "./layout";
 import { ActivityLog, Home, InvitationForm, Keys, LoginForm, Members, Profile } from "./pages";
+import { registerRoutes } from "./register";
 import {
   CsrfRefused,
   checkedForm,
@@ -122,6 +121,7 @@ export const consoleRoutes = new Hono<AppEnv>()
       "Cache-Control": "public, max-age=31536000, immutable",
     });
   })
+  .route("/", registerRoutes)
   .get("/console/login", async (c) => {
     const { active } = await loadConsole(c);
     if (active) return see(c, "/console");

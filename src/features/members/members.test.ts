@@ -161,7 +161,7 @@ describe("console", () => {
   it("sets an HttpOnly, SameSite=Lax, Secure session cookie behind https", async () => {
     const o = await owner();
     const a = await agent(o.email);
-    const line = a.loginResponse.headers.getSetCookie().find((l) => l.startsWith("zs_session="))!;
+    const line = a.loginResponse!.headers.getSetCookie().find((l) => l.startsWith("zs_session="))!;
     expect(line).toMatch(/HttpOnly/);
     expect(line).toMatch(/SameSite=Lax/);
     expect(line).toMatch(/Secure/);
