@@ -7,9 +7,11 @@ import { migrate } from "../src/db/migrate";
 import { openPglite } from "../src/db/pglite";
 import { openPostgres } from "../src/db/postgres";
 import { orgs } from "../src/db/schema";
+import { createMember, parseLogin } from "../src/features/members/service";
 import { createRegulator } from "../src/features/orgs/bootstrap";
 import { changeOrgStatus, issueApiKey } from "../src/features/orgs/service";
 import { systemClock } from "../src/lib/clock";
+import { randomString } from "../src/lib/random";
 import { describeStartupError } from "../src/lib/startup-errors";
 
 const usage = `usage: npm run admin -- <command> [options]
@@ -17,6 +19,9 @@ const usage = `usage: npm run admin -- <command> [options]
                    creates a verified regulator and prints its API key
   create-key --org <org id> [--name <label>]
                    prints a new API key for an organisation
+  create-owner --org <org id> --login <email or mobile> --name <姓名>
+                   adds an owner who can log in to the console and prints a one-time password
+                   (the owner changes it by an invitation to itself, or keeps it)
   verify --org <org id> --by <regulator org id> --reason <text> [--status verified|rejected|suspended]
                    changes an organisation's verification state as that regulator
   list             lists organisations with their status
@@ -32,6 +37,7 @@ const { values } = parseArgs({
     org: { type: "string" },
     by: { type: "string" },
     reason: { type: "string" },
+    login: { type: "string" },
     status: { type: "string", default: "verified" },
   },
 });
@@ -65,6 +71,26 @@ try {
       if (!values.org) throw new Error("--org is required");
       const key = await issueApiKey(db, systemClock, values.org, values.name ?? "admin");
       console.log(`API key for ${values.org} (shown once): ${key.key}`);
+      break;
+    }
+    case "create-owner": {
+      if (!values.org || !values.login || !values.name)
+        throw new Error("--org, --login and --name are required");
+      const login = parseLogin(values.login);
+      if (!login) throw new Error("--login: an email address or an 11-digit mobile number");
+      const [org] = await db.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, values.org));
+      if (!org) throw new Error(`no organisation ${values.org} (npm run admin -- list)`);
+      const password = randomString(16);
+      const member = await createMember(db, systemClock, {
+        orgId: values.org,
+        login,
+        displayName: values.name,
+        role: "owner",
+        password,
+      });
+      console.log(
+        `owner ${member.id} of ${values.org}: ${values.login}\npassword (shown once): ${password}`,
+      );
       break;
     }
     case "verify": {
