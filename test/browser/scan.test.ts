@@ -1,29 +1,29 @@
 // The scan page in real headless Chromium at phone size, against the real server on the embedded database.
 // Screenshots go to test-results/browser/. Without /usr/bin/chromium the file is skipped, except in CI.
-import { mkdir } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
-import { join } from "node:path";
-import { serve } from "@hono/node-server";
 import { eq } from "drizzle-orm";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { lots, recalls } from "../../src/db/schema";
 import { createTestApp, type TestApp } from "../app";
 import { type Cast, makeCast } from "../factories";
-import { requiredTool } from "../helpers/required-tool";
+import {
+  chromiumPresent,
+  fitsWidth,
+  launchChromium,
+  PHONE,
+  type Served,
+  serveApp,
+  shot,
+} from "./chromium";
 import { type Story, seedStory } from "./scenario";
 
-const CHROMIUM = "/usr/bin/chromium";
-const present = requiredTool(CHROMIUM, "browser tests", "apt-get install chromium");
-
-const SHOTS = join(process.cwd(), "test-results", "browser");
-const PHONE = { width: 360, height: 740 };
+const present = chromiumPresent("browser tests");
 /** A tiny picture for the product image, so no test depends on the network. */
 const PICTURE = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240"><rect width="320" height="240" fill="#f6a623"/></svg>`;
 
 let t: TestApp;
 let cast: Cast;
-let server: ReturnType<typeof serve>;
+let served: Served;
 let base: string;
 let browser: Browser;
 
@@ -31,27 +31,15 @@ beforeAll(async () => {
   if (!present) return;
   t = await createTestApp();
   cast = await makeCast(t);
-  server = serve({ fetch: t.app.fetch, port: 0, hostname: "127.0.0.1" });
-  await new Promise<void>((resolve) => server.once("listening", () => resolve()));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  await mkdir(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-    ],
-  });
+  served = await serveApp(t);
+  base = served.base;
+  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
   if (!present) return;
   await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  await served?.close();
   await t?.close();
 });
 
@@ -89,16 +77,9 @@ async function phone(
 
 /** No horizontal scrolling at 360 px. */
 async function fitsPhone(page: Page) {
-  const widths = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    inner: window.innerWidth,
-  }));
-  expect(widths.inner).toBe(PHONE.width);
-  expect(widths.scroll).toBeLessThanOrEqual(widths.inner);
+  expect(await page.evaluate(() => window.innerWidth)).toBe(PHONE.width);
+  await fitsWidth(page);
 }
-
-const shot = (page: Page, name: string) =>
-  page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
 describe.skipIf(!present)("scan page in Chromium at 360 px", () => {
   let story: Story;

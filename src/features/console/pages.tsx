@@ -6,11 +6,22 @@ import { Csrf } from "./layout";
 
 const when = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ");
 
-export function LoginForm({ t, csrf, login }: { t: ConsoleDict; csrf: string; login?: string }) {
+export function LoginForm({
+  t,
+  csrf,
+  login,
+  next,
+}: {
+  t: ConsoleDict;
+  csrf: string;
+  login?: string;
+  next?: string;
+}) {
   return (
     <section class="login">
       <form method="post" action="/console/login">
         <Csrf token={csrf} />
+        {next ? <input type="hidden" name="next" value={next} /> : null}
         <label for="login">{t.login.id}</label>
         <input id="login" name="login" autocomplete="username" required value={login ?? ""} />
         <label for="password">{t.login.password}</label>
@@ -399,8 +410,8 @@ export function ActivityLog({
             <tr>
               <td>{when(r.at)}</td>
               <td>{r.memberName ?? "—"}</td>
-              <td>
-                <code>{r.action}</code>
+              <td data-action={r.action}>
+                {t.activity.actions[r.action] ?? <code>{r.action}</code>}
               </td>
               <td>{r.target ?? ""}</td>
               <td>

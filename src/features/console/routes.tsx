@@ -54,14 +54,26 @@ const InviteForm = z.object({
   role: z.enum(["owner", "staff"]),
 });
 
+/** Where to go after logging in: a console page of this origin, never another site. */
+function returnPath(next: string | undefined): string {
+  if (!next || next.length > 2048) return "/console";
+  return /^\/console(\/[^\\]*)?(\?.*)?$/.test(next) && !next.startsWith("//") ? next : "/console";
+}
+
 async function loginPage(
   c: Context<AppEnv>,
-  options: { message?: Message | null; status?: number; login?: string } = {},
+  options: { message?: Message | null; status?: number; login?: string; next?: string } = {},
 ): Promise<Response> {
+  const next = options.next && options.next !== "/console" ? options.next : undefined;
   return page(c, {
     title: (t) => t.login.title,
     body: (csrf, t) => (
-      <LoginForm t={t} csrf={csrf} {...(options.login ? { login: options.login } : {})} />
+      <LoginForm
+        t={t}
+        csrf={csrf}
+        {...(options.login ? { login: options.login } : {})}
+        {...(next ? { next } : {})}
+      />
     ),
     message: options.message ?? null,
     status: options.status ?? 200,
@@ -123,14 +135,13 @@ export const consoleRoutes = new Hono<AppEnv>()
   })
   .route("/", registerRoutes)
   .get("/console/login", async (c) => {
-    const { active } = await loadConsole(c);
-    if (active) return see(c, "/console");
-    return loginPage(
-      c,
-      c.req.query("ended")
-        ? { message: { kind: "err", text: (await loadConsole(c)).t.login.expired } }
-        : {},
-    );
+    const { active, t } = await loadConsole(c);
+    const next = returnPath(c.req.query("next"));
+    if (active) return see(c, next);
+    return loginPage(c, {
+      next,
+      ...(c.req.query("ended") ? { message: { kind: "err", text: t.login.expired } } : {}),
+    });
   })
   .post("/console/login", async (c) => {
     const form = await checkedForm(c);
@@ -139,7 +150,12 @@ export const consoleRoutes = new Hono<AppEnv>()
     if (wait > 0) {
       const error = rateLimited("too many login attempts from this client", wait);
       c.header("Retry-After", String(wait));
-      return loginPage(c, { message: messageOf(t, error), status: 429, login: form.login ?? "" });
+      return loginPage(c, {
+        message: messageOf(t, error),
+        status: 429,
+        login: form.login ?? "",
+        next: returnPath(form.next),
+      });
     }
     try {
       const done = await login(c.var.deps.db, memberDeps(c), {
@@ -148,7 +164,7 @@ export const consoleRoutes = new Hono<AppEnv>()
         userAgent: c.req.header("User-Agent") ?? "",
       });
       setSessionCookie(c, done.token);
-      return see(c, "/console");
+      return see(c, returnPath(form.next));
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       for (const [k, v] of Object.entries(error.headers)) c.header(k, v);
@@ -156,6 +172,7 @@ export const consoleRoutes = new Hono<AppEnv>()
         message: messageOf(t, error),
         status: error.status,
         login: form.login ?? "",
+        next: returnPath(form.next),
       });
     }
   })
@@ -367,7 +384,13 @@ export const consoleRoutes = new Hono<AppEnv>()
   })
   .onError(async (error, c) => {
     if (error instanceof LoginRequired) {
-      return see(c, c.req.method === "GET" ? "/console/login" : "/console/login?ended=1");
+      // A page asked for comes back after the login; a form is not re-posted.
+      const url = new URL(c.req.url);
+      const params = new URLSearchParams();
+      if (c.req.method === "GET") params.set("next", `${url.pathname}${url.search}`);
+      if (error.hadSession || c.req.method !== "GET") params.set("ended", "1");
+      const query = params.toString();
+      return see(c, `/console/login${query ? `?${query}` : ""}`);
     }
     if (error instanceof CsrfRefused) {
       return page(c, {

@@ -25,12 +25,18 @@ export class CsrfRefused extends Error {
 /** Thrown by a page that needs a session when there is none: answered by a redirect to the login. */
 export class LoginRequired extends Error {
   override name = "LoginRequired";
+  /** The request came with a session cookie that no longer holds (expired, logged out). */
+  constructor(readonly hadSession = false) {
+    super("login required");
+  }
 }
 
 export interface ConsoleRequest {
   lang: Lang;
   t: ConsoleDict;
   active: ActiveSession | null;
+  /** A session cookie came with the request, whether or not it still holds. */
+  hadSession: boolean;
 }
 
 const states = new WeakMap<Context, ConsoleRequest>();
@@ -71,7 +77,7 @@ export async function loadConsole(c: Context<AppEnv>): Promise<ConsoleRequest> {
       blackListEntryId: await blackListEntryOf(c, active.org.id),
     });
   }
-  const state = { lang, t: consoleDict[lang], active };
+  const state = { lang, t: consoleDict[lang], active, hadSession: Boolean(token) };
   states.set(c, state);
   return state;
 }
@@ -88,7 +94,7 @@ export async function requireSession(
   c: Context<AppEnv>,
 ): Promise<ConsoleRequest & { active: ActiveSession; actor: MemberActor }> {
   const state = await loadConsole(c);
-  if (!state.active) throw new LoginRequired();
+  if (!state.active) throw new LoginRequired(state.hadSession);
   return { ...state, active: state.active, actor: actorOf(state.active) };
 }
 

@@ -226,7 +226,7 @@ describe("console", () => {
   it("sends a visitor without a session to the login page", async () => {
     const res = await t.request("GET", "/console/keys");
     expect(res.status).toBe(303);
-    expect(res.headers.get("Location")).toBe("/console/login");
+    expect(res.headers.get("Location")).toBe("/console/login?next=%2Fconsole%2Fkeys");
   });
 
   it("serves its CSS under a hashed name for a year", async () => {
