@@ -5,8 +5,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { expect } from "vitest";
-import type { TestApp } from "../app";
+import { afterAll, beforeAll, expect } from "vitest";
+import { createTestApp, type TestApp } from "../app";
 import { requiredTool } from "../helpers/required-tool";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -69,4 +69,33 @@ export async function logIn(page: Page, base: string, login: string, password: s
     page.waitForURL(`${base}/console`),
     page.locator('form[action="/console/login"] button[type="submit"]').click(),
   ]);
+}
+
+export interface BrowserRig {
+  t: TestApp;
+  base: string;
+  browser: Browser;
+}
+
+/**
+ * Sets up a test file's app, server and Chromium before its tests and takes them down after; the
+ * returned object is filled in by then. Does nothing when Chromium is absent (the file skips).
+ */
+export function browserRig(present: boolean): BrowserRig {
+  const rig = {} as BrowserRig;
+  let served: Served | undefined;
+  beforeAll(async () => {
+    if (!present) return;
+    rig.t = await createTestApp();
+    served = await serveApp(rig.t);
+    rig.base = served.base;
+    rig.browser = await launchChromium();
+  }, 60_000);
+  afterAll(async () => {
+    if (!present) return;
+    await rig.browser?.close();
+    await served?.close();
+    await rig.t?.close();
+  });
+  return rig;
 }

@@ -2,42 +2,21 @@
 // activity log, CSRF, session expiry, lockout, another organisation's pages, at 360 px and on a desktop.
 import { and, eq, isNull } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { members } from "../../src/db/schema";
-import { createTestApp, type TestApp } from "../app";
+import type { TestApp } from "../app";
 import { makeMember, makeOrg, makeUscc } from "../factories";
-import {
-  chromiumPresent,
-  DESKTOP,
-  fitsWidth,
-  launchChromium,
-  logIn,
-  PHONE,
-  type Served,
-  serveApp,
-  shot,
-} from "./chromium";
+import { browserRig, chromiumPresent, DESKTOP, fitsWidth, logIn, PHONE, shot } from "./chromium";
 
 const present = chromiumPresent("console browser tests");
 
+const rig = browserRig(present);
 let t: TestApp;
-let served: Served;
 let base: string;
 let browser: Browser;
 
-beforeAll(async () => {
-  if (!present) return;
-  t = await createTestApp();
-  served = await serveApp(t);
-  base = served.base;
-  browser = await launchChromium();
-}, 60_000);
-
-afterAll(async () => {
-  if (!present) return;
-  await browser?.close();
-  await served?.close();
-  await t?.close();
+beforeAll(() => {
+  if (present) ({ t, base, browser } = rig);
 });
 
 async function person(viewport = PHONE): Promise<{ context: BrowserContext; page: Page }> {

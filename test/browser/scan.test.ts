@@ -2,46 +2,28 @@
 // Screenshots go to test-results/browser/. Without /usr/bin/chromium the file is skipped, except in CI.
 import { eq } from "drizzle-orm";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { lots, recalls } from "../../src/db/schema";
-import { createTestApp, type TestApp } from "../app";
+import type { TestApp } from "../app";
 import { type Cast, makeCast } from "../factories";
-import {
-  chromiumPresent,
-  fitsWidth,
-  launchChromium,
-  PHONE,
-  type Served,
-  serveApp,
-  shot,
-} from "./chromium";
+import { browserRig, chromiumPresent, fitsWidth, PHONE, shot } from "./chromium";
 import { type Story, seedStory } from "./scenario";
 
 const present = chromiumPresent("browser tests");
 /** A tiny picture for the product image, so no test depends on the network. */
 const PICTURE = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240"><rect width="320" height="240" fill="#f6a623"/></svg>`;
 
+const rig = browserRig(present);
 let t: TestApp;
 let cast: Cast;
-let served: Served;
 let base: string;
 let browser: Browser;
 
 beforeAll(async () => {
   if (!present) return;
-  t = await createTestApp();
+  ({ t, base, browser } = rig);
   cast = await makeCast(t);
-  served = await serveApp(t);
-  base = served.base;
-  browser = await launchChromium();
 }, 60_000);
-
-afterAll(async () => {
-  if (!present) return;
-  await browser?.close();
-  await served?.close();
-  await t?.close();
-});
 
 interface Phone {
   context: BrowserContext;
