@@ -8,6 +8,26 @@ import { Linkset, RecallStatus, ScanView } from "./schemas";
 
 const tags = ["Resolver"];
 export const LINKSET_TYPE = "application/linkset+json";
+/** The JSON-LD context that reads our linksets as linked data; linkset answers link it. */
+export const LINKSET_CONTEXT_PATH = "/v1/linkset-context.jsonld";
+
+/**
+ * RFC 9264's members as JSON-LD: each context object is a node named by its anchor, each link type
+ * (a GS1 Web Vocabulary URI, or `gs1:` shortened) a property whose values are the targets' hrefs.
+ */
+const LINKSET_CONTEXT = {
+  "@context": {
+    "@version": 1.1,
+    gs1: "https://gs1.org/voc/",
+    linkset: "@graph",
+    anchor: "@id",
+    href: "@id",
+    title: "http://purl.org/dc/terms/title",
+    type: "http://purl.org/dc/terms/format",
+    hreflang: { "@id": "http://purl.org/dc/terms/language", "@container": "@set" },
+    itemDescription: "http://purl.org/dc/terms/description",
+  },
+};
 
 const description = (base: string) => ({
   name: "zhuisu 追溯 GS1 Digital Link resolver",
@@ -20,13 +40,15 @@ const description = (base: string) => ({
   supportedLanguages: ["zh", "en"],
   supportedContentTypes: ["text/html", "application/json", LINKSET_TYPE],
   linksetQuery: "?linkType=linkset (or Accept: application/linkset+json)",
-  compressedDigitalLinks: false,
+  compressedDigitalLinks: true,
   activeLinkTypes: {
     en: Object.fromEntries(
-      Object.entries(LINK_TYPES).map(([name, text]) => [
-        `gs1:${name}`,
-        { title: name, description: text, url: `https://gs1.org/voc/${name}` },
-      ]),
+      Object.entries({ defaultLink: "The default link: the scan page", ...LINK_TYPES }).map(
+        ([name, text]) => [
+          `gs1:${name}`,
+          { title: name, description: text, url: `https://gs1.org/voc/${name}` },
+        ],
+      ),
     ),
   },
 });
@@ -69,10 +91,35 @@ export const resolverDescriptionRoute = createRoute({
   },
 });
 
+export const linksetContextRoute = createRoute({
+  method: "get",
+  path: LINKSET_CONTEXT_PATH,
+  operationId: "getLinksetContext",
+  summary: "The JSON-LD context of the resolver's linksets (named in their Link header)",
+  tags,
+  security: [],
+  responses: {
+    200: {
+      description: "The context",
+      content: {
+        "application/ld+json": {
+          schema: z.object({ "@context": z.record(z.string(), z.unknown()) }),
+        },
+      },
+    },
+  },
+});
+
 /** Mounts /.well-known/gs1resolver and documents the resolver's paths (served by routes.ts). */
 export function describeResolver(router: OpenAPIHono<AppEnv>): void {
   router.openapi(resolverDescriptionRoute, (c) =>
     c.json(description(publicBaseUrl(c.var.deps.config)), 200),
+  );
+  router.openapi(linksetContextRoute, (c) =>
+    c.json(LINKSET_CONTEXT, 200, {
+      "Content-Type": "application/ld+json",
+      "Cache-Control": "public, max-age=86400",
+    }),
   );
   router.openAPIRegistry.registerPath({
     method: "get",

@@ -18,12 +18,17 @@ export const LINK_TYPES = {
 } as const;
 export type LinkType = keyof typeof LINK_TYPES;
 
-/** Accepts `gs1:pip`, `https://gs1.org/voc/pip` (and http), or null for anything else. */
+/**
+ * Accepts `gs1:pip`, `https://gs1.org/voc/pip` (and http), or null for anything else;
+ * `gs1:defaultLink` names the default link, which is the scan page.
+ */
 export function parseLinkType(value: string): LinkType | null {
   const name = value.startsWith("gs1:")
     ? value.slice(4)
     : value.replace(/^https?:\/\/gs1\.org\/voc\//, "");
-  return name !== value && name in LINK_TYPES ? (name as LinkType) : null;
+  if (name === value) return null;
+  if (name === "defaultLink") return "pip";
+  return name in LINK_TYPES ? (name as LinkType) : null;
 }
 
 export interface Level {

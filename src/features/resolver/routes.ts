@@ -12,7 +12,7 @@ import { pickLang } from "../pages/i18n";
 import { errorPageResponse, resolverHeaders, scanPageResponse } from "../pages/render";
 import { limitClient } from "../scans/fingerprint";
 import { recordItemScan, recordUnknownSerialScan, scanStats } from "../scans/service";
-import { describeResolver, LINKSET_TYPE } from "./describe";
+import { describeResolver, LINKSET_CONTEXT_PATH, LINKSET_TYPE } from "./describe";
 import {
   type Level,
   type LevelLinks,
@@ -132,6 +132,15 @@ async function resolve(c: Context<AppEnv>, target?: Target): Promise<Response> {
   const lookup = await lookupScan(db, code, clock.now().toISOString().slice(0, 10));
   if (!lookup.found) {
     const resolution = lookup;
+    if (resolution.product && code.level === "lot") {
+      // A lot that is not registered walks up to its product (GS1 resolver: every key qualifier of a
+      // supported key is supported), so a code printed with a batch we were not told of still resolves.
+      return c.body(null, 307, {
+        ...resolverHeaders(c, `/01/${code.gtin}`),
+        "Cache-Control": "no-store",
+        Location: withQuery(`${base}/01/${code.gtin}`, req.params),
+      });
+    }
     if (isScan && resolution.product && code.level === "item" && code.serial !== undefined) {
       await recordUnknownSerialScan(
         db,
@@ -153,9 +162,14 @@ async function resolve(c: Context<AppEnv>, target?: Target): Promise<Response> {
   const linkTypeParam = req.params.get("linkType");
   if (req.wanted === "linkset") {
     const body = linkset(await levelsOf(db, base, resolved), base);
+    const out = new Headers({ ...headers, "Content-Type": LINKSET_TYPE });
+    out.append(
+      "Link",
+      `<${base}${LINKSET_CONTEXT_PATH}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"`,
+    );
     return new Response(c.req.method === "HEAD" ? null : JSON.stringify(body), {
       status: 200,
-      headers: { ...headers, "Content-Type": LINKSET_TYPE },
+      headers: out,
     });
   }
   if (linkTypeParam !== null) {
