@@ -22,6 +22,7 @@ import { checkpoint } from "./ledger/log";
 import { systemClock } from "./lib/clock";
 import { destinationPolicy } from "./lib/destinations";
 import { createLogger } from "./lib/logger";
+import { nodeWebSockets } from "./lib/node-websocket";
 import { loadServiceSecrets, type ServiceSecrets } from "./lib/secrets";
 import { describeStartupError } from "./lib/startup-errors";
 import { loadAsset } from "./node-assets";
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
   }
   const { handle } = opened;
 
+  const webSockets = nodeWebSockets();
   const app = createApp({
     db: handle.db,
     dbKind: handle.kind,
@@ -106,6 +108,7 @@ async function main(): Promise<void> {
     loadAsset,
     xmlValidator: libxml2Validator,
     resolveHost,
+    upgradeWebSocket: webSockets.upgradeWebSocket,
   });
 
   // Webhook subscriptions resume from their acknowledged position as soon as the process starts.
@@ -117,6 +120,7 @@ async function main(): Promise<void> {
   });
 
   const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST });
+  webSockets.attach(app, server);
   server.on("error", (error) => fail(describeStartupError(error, { port: config.PORT })));
   server.on("listening", () => {
     const base = publicBaseUrl(config);

@@ -1,4 +1,5 @@
 // Builds the real app for a test: its own database, a fixed clock, quiet logs, and request helpers.
+import type { UpgradeWebSocket } from "hono/ws";
 import { createApp } from "../src/app";
 import { type Config, loadConfig } from "../src/config";
 import type { DatabaseHandle } from "../src/db/types";
@@ -44,6 +45,8 @@ export async function createTestApp(
     withoutXml?: boolean;
     /** What host names resolve to (subscription destinations); the default resolves nothing. */
     resolveHost?: (host: string) => Promise<string[]>;
+    /** WebSocket upgrades, for tests that serve the app on a real socket. */
+    upgradeWebSocket?: UpgradeWebSocket;
   } = {},
 ): Promise<TestApp> {
   const handle = options.handle ?? (await createTestDb());
@@ -62,6 +65,7 @@ export async function createTestApp(
     secrets: await loadServiceSecrets(handle.db, config),
     ...(options.withoutXml ? {} : { xmlValidator: libxml2Validator }),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+    ...(options.upgradeWebSocket ? { upgradeWebSocket: options.upgradeWebSocket } : {}),
   });
   return {
     app,

@@ -1,5 +1,7 @@
 // The typed context every handler sees: dependencies injected by createApp, never imported.
+import type { UpgradeWebSocket } from "hono/ws";
 import type { Config } from "../config";
+
 import type { Database } from "../db/types";
 import type { XmlSchemaValidator } from "../features/epcis/xml/schema";
 import type { Clock } from "./clock";
@@ -24,6 +26,8 @@ export interface AppDeps {
   xmlValidator?: XmlSchemaValidator;
   /** Resolves a host name to its addresses (node:dns), to keep deliveries off private networks. */
   resolveHost?: (host: string) => Promise<string[]>;
+  /** Accepts WebSocket upgrades (the Node entry); absent elsewhere, where WebSocket subscriptions are a 501. */
+  upgradeWebSocket?: UpgradeWebSocket;
 }
 
 export interface AppEnv {

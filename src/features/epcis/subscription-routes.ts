@@ -29,6 +29,7 @@ import {
   namedQuery,
   subscriptionView,
 } from "./subscriptions";
+import { socketEvents, wantsWebSocket, websocketDest } from "./websocket";
 
 const tags = ["EPCIS 2.0 queries and subscriptions"];
 
@@ -47,6 +48,96 @@ function checkedSchedule(input: Record<string, string>): Schedule {
     const path = error.field === "schedule" ? "schedule" : `schedule.${error.field}`;
     throw subscriptionControls(error.message, path);
   }
+}
+
+interface Controls {
+  stream?: true | undefined;
+  schedule?: Record<string, string> | undefined;
+  initialRecordTime?: string | undefined;
+}
+
+/** A subscription's stream or schedule (exactly one) and where it starts, as the standard asks. */
+function controlsOf(input: Controls, now: Date): { schedule: Schedule | null; initial: Date } {
+  const schedule = input.schedule ? checkedSchedule(input.schedule) : null;
+  if (schedule && input.stream !== undefined) {
+    throw subscriptionControls("a subscription has a schedule or stream: true, not both", "stream");
+  }
+  if (!schedule && input.stream !== true) {
+    throw subscriptionControls("a subscription needs stream: true or a schedule", "stream");
+  }
+  const initial = input.initialRecordTime ? new Date(input.initialRecordTime) : now;
+  if (Number.isNaN(initial.getTime())) {
+    throw subscriptionControls("initialRecordTime must be a date-time", "initialRecordTime");
+  }
+  return { schedule, initial };
+}
+
+const SCHEDULE_FIELDS = ["second", "minute", "hour", "dayOfMonth", "month", "dayOfWeek"] as const;
+
+/** The controls of a WebSocket subscription, which come in the query string of the upgrade. */
+function socketControls(c: Context<AppEnv>): Controls & { reportIfEmpty: boolean } {
+  const q = (name: string) => c.req.query(name);
+  const given = SCHEDULE_FIELDS.filter((f) => q(f) !== undefined);
+  const stream = q("stream");
+  if (stream !== undefined && stream !== "true") {
+    throw subscriptionControls("stream must be true when given", "stream");
+  }
+  return {
+    ...(stream === "true" ? { stream: true as const } : {}),
+    ...(given.length > 0 ? { schedule: Object.fromEntries(given.map((f) => [f, q(f)!])) } : {}),
+    ...(q("initialRecordTime") ? { initialRecordTime: q("initialRecordTime") } : {}),
+    reportIfEmpty: q("reportIfEmpty") === "true",
+  };
+}
+
+/**
+ * Opens a WebSocket subscription: checked like a webhook's (key, query, controls) before the
+ * socket is accepted, so a bad request gets an HTTP error; stored when the socket opens; ended
+ * when it closes. Deliveries are the webhook's, sent as text messages on the socket.
+ */
+async function openSocketSubscription(c: Context<AppEnv>, next: () => Promise<void>) {
+  const upgrade = c.var.deps.upgradeWebSocket;
+  if (!upgrade) {
+    throw new AppError(
+      "not_implemented",
+      "WebSocket subscriptions are not offered by this runtime",
+    );
+  }
+  const caller = await requireWriter(c);
+  const query = await namedQuery(c.var.deps.db, c.req.param("name") ?? "");
+  const input = socketControls(c);
+  const now = c.var.deps.clock.now();
+  const { schedule, initial } = controlsOf(input, now);
+  const format = epcFormatOf(c);
+  const deps = deliveryDeps(c);
+  const id = randomUuid();
+  const events = socketEvents(deps.db, id, {
+    store: async () => {
+      await deps.db.insert(epcisSubscriptions).values({
+        id,
+        queryName: query.name,
+        ownerOrgId: caller.org.id,
+        dest: websocketDest(id),
+        signatureToken: null,
+        epcFormat: format,
+        initialRecordTime: initial,
+        schedule: input.schedule ?? null,
+        reportIfEmpty: input.reportIfEmpty,
+        nextAttemptAt: schedule ? nextRun(schedule, now) : null,
+        createdAt: now,
+      });
+    },
+    started: () => {
+      ensureDispatcher(deps);
+      void kickDeliveries(deps);
+    },
+    failed: (error) =>
+      deps.logger.warn("websocket subscription not stored", {
+        subscriptionId: id,
+        error: String(error),
+      }),
+  });
+  return upgrade(() => events)(c, next);
 }
 
 /** What a delivery needs, from the request's dependencies. */
@@ -239,16 +330,8 @@ export function registerSubscriptionRoutes(router: OpenAPIHono<AppEnv>): void {
     const caller = await requireWriter(c);
     const input = await jsonBody(c, SubscriptionRequest);
     const query = await namedQuery(c.var.deps.db, c.req.param("name"));
-    const schedule = input.schedule ? checkedSchedule(input.schedule) : null;
-    if (schedule && input.stream !== undefined) {
-      throw subscriptionControls(
-        "a subscription has a schedule or stream: true, not both",
-        "stream",
-      );
-    }
-    if (!schedule && input.stream !== true) {
-      throw subscriptionControls("a subscription needs stream: true or a schedule", "stream");
-    }
+    const now = c.var.deps.clock.now();
+    const { schedule, initial } = controlsOf(input, now);
     const refused = await resolvedDestinationProblem(input.dest, deliveryDeps(c).destinations);
     if (refused) {
       throw new AppError(
@@ -259,13 +342,6 @@ export function registerSubscriptionRoutes(router: OpenAPIHono<AppEnv>): void {
           errors: [{ path: "dest", message: refused }],
         },
       );
-    }
-    const now = c.var.deps.clock.now();
-    const initial = input.initialRecordTime ? new Date(input.initialRecordTime) : now;
-    if (Number.isNaN(initial.getTime())) {
-      throw new AppError("epcis_validation", "initialRecordTime must be a date-time", {
-        epcisException: "epcisException:SubscriptionControlsException",
-      });
     }
     const format: EpcFormat = epcFormatOf(c);
     const [row] = await c.var.deps.db
@@ -296,7 +372,10 @@ export function registerSubscriptionRoutes(router: OpenAPIHono<AppEnv>): void {
     method: "get",
     path: "/epcis/queries/{queryName}/subscriptions",
     operationId: "epcisListSubscriptions",
-    summary: "The caller's subscriptions to a named query (a regulator sees all)",
+    summary:
+      "The caller's subscriptions to a named query (a regulator sees all); with Upgrade: websocket, a WebSocket subscription",
+    description:
+      "Sent as a WebSocket upgrade (Node only; 501 elsewhere), this opens a subscription whose deliveries arrive as messages on the socket, each an EPCISQueryDocument, until the socket closes. Controls in the query string: `stream=true` or schedule fields (`second`, `minute`, `hour`, `dayOfMonth`, `month`, `dayOfWeek`), `initialRecordTime`, `reportIfEmpty`; checked like a webhook subscription's before the socket is accepted.",
     tags,
     request: { params: name },
     responses: {
@@ -308,7 +387,8 @@ export function registerSubscriptionRoutes(router: OpenAPIHono<AppEnv>): void {
       ...notFoundResponse,
     },
   });
-  router.get("/epcis/queries/:name/subscriptions", async (c) => {
+  router.get("/epcis/queries/:name/subscriptions", async (c, next) => {
+    if (wantsWebSocket(c)) return openSocketSubscription(c, next);
     const caller = await requireReader(c);
     const query = await namedQuery(c.var.deps.db, c.req.param("name"));
     const rows = await c.var.deps.db

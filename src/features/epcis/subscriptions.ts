@@ -17,6 +17,7 @@ import { resolveMasterDataParams } from "./master-data-query";
 import { paramsFromJson, parseQuery } from "./query";
 import { nextRun, parseSchedule } from "./schedule";
 import { validateQueryDefinition } from "./validate";
+import { isWebsocketDest, socketTarget } from "./websocket";
 
 /** Events per webhook call: the standard asks for "manageable batches" (no pagination on a POST). */
 export const DELIVERY_BATCH = 500;
@@ -91,6 +92,40 @@ export async function signBody(token: string, body: string): Promise<string> {
   return `sha256=${[...mac].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
+/** POSTs one delivery to a webhook; the reason it failed, or null when it was acknowledged (2xx). */
+async function postDelivery(
+  deps: DeliveryDeps,
+  subscription: EpcisSubscription,
+  body: string,
+): Promise<string | null> {
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    "GS1-EPCIS-Version": "2.0.0",
+  };
+  if (subscription.signatureToken)
+    headers["GS1-Signature"] = await signBody(subscription.signatureToken, body);
+  // Checked at every delivery: the name may have been pointed elsewhere since it was accepted.
+  const refused = await resolvedDestinationProblem(subscription.dest, deps.destinations);
+  if (refused !== null) return refused;
+  try {
+    const response = await (deps.fetch ?? fetch)(subscription.dest, {
+      method: "POST",
+      headers,
+      body,
+      // A redirect could lead anywhere, the service's own network included.
+      redirect: "manual",
+      signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+    });
+    await response.body?.cancel();
+    if (response.ok) return null;
+    return response.status >= 300 && response.status < 400
+      ? `the subscriber answered ${response.status}; redirects are not followed`
+      : `the subscriber answered ${response.status}`;
+  } catch (error) {
+    return `the subscriber could not be reached: ${(error as Error).message}`;
+  }
+}
+
 // One delivery per subscription at a time within a process; the cursor update guards across processes.
 const delivering = new Set<string>();
 
@@ -109,6 +144,16 @@ export async function deliver(deps: DeliveryDeps, due: EpcisSubscription): Promi
       .from(epcisSubscriptions)
       .where(eq(epcisSubscriptions.id, due.id));
     if (!fresh || (fresh.nextAttemptAt && fresh.nextAttemptAt > deps.clock.now())) return 0;
+    if (isWebsocketDest(fresh.dest)) {
+      const target = socketTarget(fresh.dest);
+      // Another process holds the socket, and its own dispatcher delivers.
+      if (target.kind === "elsewhere") return 0;
+      if (target.kind === "gone") {
+        // The socket closed without its subscription being removed (this process stopped short).
+        await deps.db.delete(epcisSubscriptions).where(eq(epcisSubscriptions.id, fresh.id));
+        return 0;
+      }
+    }
     let subscription = fresh;
     const query = await namedQuery(deps.db, subscription.queryName);
     const params = paramsFromJson(query.query);
@@ -142,35 +187,12 @@ export async function deliver(deps: DeliveryDeps, due: EpcisSubscription): Promi
           subscriptionID: subscription.id,
         }),
       );
-      const headers: Record<string, string> = {
-        "Content-Type": "application/json",
-        "GS1-EPCIS-Version": "2.0.0",
-      };
-      if (subscription.signatureToken)
-        headers["GS1-Signature"] = await signBody(subscription.signatureToken, body);
-      // Checked at every delivery: the name may have been pointed elsewhere since it was accepted.
-      let failure = await resolvedDestinationProblem(subscription.dest, deps.destinations);
-      if (failure === null) {
-        try {
-          const response = await (deps.fetch ?? fetch)(subscription.dest, {
-            method: "POST",
-            headers,
-            body,
-            // A redirect could lead anywhere, the service's own network included.
-            redirect: "manual",
-            signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
-          });
-          if (!response.ok) {
-            failure =
-              response.status >= 300 && response.status < 400
-                ? `the subscriber answered ${response.status}; redirects are not followed`
-                : `the subscriber answered ${response.status}`;
-          }
-          await response.body?.cancel();
-        } catch (error) {
-          failure = `the subscriber could not be reached: ${(error as Error).message}`;
-        }
-      }
+      const target = isWebsocketDest(subscription.dest) ? socketTarget(subscription.dest) : null;
+      const failure = target
+        ? target.kind === "live" && target.send(body)
+          ? null
+          : "the socket is closed"
+        : await postDelivery(deps, subscription, body);
       const now = deps.clock.now();
       if (failure) {
         const failures = subscription.failures + 1;
