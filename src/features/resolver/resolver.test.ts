@@ -241,8 +241,16 @@ describe("errors", () => {
     expect(redirect.headers.get("location")).toContain("x=1");
     const set = await get(`${compressed}?linkType=linkset`);
     expect(set.headers.get("content-type")).toContain("application/linkset+json");
+    // Its CORS preflight is answered as on /01/…
+    const pre = await t.request("OPTIONS", compressed, {
+      headers: { Origin: "https://scanner.example", "Access-Control-Request-Method": "GET" },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-origin")).toBe("*");
+    expect(pre.headers.get("access-control-allow-methods")).toContain("HEAD");
     // A one-segment path that is no compressed Digital Link is left to the other routes.
     expect((await get("/not-a-compressed-link")).status).toBe(404);
+    expect((await t.request("OPTIONS", "/not-a-compressed-link")).status).not.toBe(204);
     expect((await get("/healthz")).status).not.toBe(400);
   });
 

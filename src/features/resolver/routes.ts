@@ -316,3 +316,15 @@ resolverRoutes.get("/:compressed{[A-Za-z0-9_-]+}", async (c, next) => {
   out.headers.set("Access-Control-Expose-Headers", "X-Request-Id, Link");
   return out;
 });
+
+/** The CORS preflight of a compressed Digital Link, answered as on /01/… when it decompresses. */
+resolverRoutes.options("/:compressed{[A-Za-z0-9_-]+}", (c, next) => {
+  if (!decompressDigitalLinkSegment(c.req.param("compressed")).ok) return next();
+  return c.body(null, 204, {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": c.req.header("Access-Control-Request-Headers") ?? "",
+    "Access-Control-Max-Age": "86400",
+    Allow: "GET, HEAD, OPTIONS",
+  });
+});
