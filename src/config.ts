@@ -28,6 +28,11 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   /** PostgreSQL server to use instead of the embedded database. */
   DATABASE_URL: databaseUrl.optional(),
+  /** Redis that keeps the rate-limit buckets of every node (redis://host:6379); this process's memory when unset. */
+  REDIS_URL: z
+    .string()
+    .refine((v) => /^rediss?:\/\/[^/]/.test(v), { message: "must look like redis://host:6379" })
+    .optional(),
   /** Size of the postgres.js connection pool. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** Base URL printed into QR codes and links; what a phone must be able to open. */

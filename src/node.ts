@@ -22,6 +22,7 @@ import { checkpoint } from "./ledger/log";
 import { systemClock } from "./lib/clock";
 import { destinationPolicy } from "./lib/destinations";
 import { createLogger } from "./lib/logger";
+import { openRedisRateLimits } from "./lib/node-redis";
 import { nodeWebSockets } from "./lib/node-websocket";
 import { loadServiceSecrets, type ServiceSecrets } from "./lib/secrets";
 import { describeStartupError } from "./lib/startup-errors";
@@ -96,6 +97,16 @@ async function main(): Promise<void> {
   const { handle } = opened;
 
   const webSockets = nodeWebSockets();
+  let redis: Awaited<ReturnType<typeof openRedisRateLimits>> | undefined;
+  if (config.REDIS_URL) {
+    try {
+      redis = await openRedisRateLimits(config.REDIS_URL, logger, () =>
+        systemClock.now().getTime(),
+      );
+    } catch (error) {
+      fail(`cannot reach Redis at REDIS_URL (${String(error)})`);
+    }
+  }
   const app = createApp({
     db: handle.db,
     dbKind: handle.kind,
@@ -109,6 +120,7 @@ async function main(): Promise<void> {
     xmlValidator: libxml2Validator,
     resolveHost,
     upgradeWebSocket: webSockets.upgradeWebSocket,
+    ...(redis ? { rateLimitStore: redis.store } : {}),
   });
 
   // Webhook subscriptions resume from their acknowledged position as soon as the process starts.
@@ -179,6 +191,7 @@ async function main(): Promise<void> {
     // close() stops accepting connections and waits for in-flight requests to finish.
     server.close(async () => {
       await handle.close().catch(() => {});
+      await redis?.close();
       process.exit(0);
     });
     if ("closeIdleConnections" in server) server.closeIdleConnections();

@@ -6,6 +6,7 @@ import type { DatabaseHandle } from "../src/db/types";
 import { libxml2Validator } from "../src/features/epcis/xml/libxml2-validator";
 import { FixedClock } from "../src/lib/clock";
 import { createLogger, type LogLevel, silentLogger } from "../src/lib/logger";
+import type { RateLimitStore } from "../src/lib/rate-limit";
 import { loadServiceSecrets } from "../src/lib/secrets";
 import { createTestDb } from "./db";
 
@@ -47,6 +48,8 @@ export async function createTestApp(
     resolveHost?: (host: string) => Promise<string[]>;
     /** WebSocket upgrades, for tests that serve the app on a real socket. */
     upgradeWebSocket?: UpgradeWebSocket;
+    /** Shared rate-limit buckets, as several nodes with REDIS_URL have. */
+    rateLimitStore?: RateLimitStore;
   } = {},
 ): Promise<TestApp> {
   const handle = options.handle ?? (await createTestDb());
@@ -66,6 +69,7 @@ export async function createTestApp(
     ...(options.withoutXml ? {} : { xmlValidator: libxml2Validator }),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     ...(options.upgradeWebSocket ? { upgradeWebSocket: options.upgradeWebSocket } : {}),
+    ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
   });
   return {
     app,

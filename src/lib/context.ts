@@ -6,6 +6,7 @@ import type { Database } from "../db/types";
 import type { XmlSchemaValidator } from "../features/epcis/xml/schema";
 import type { Clock } from "./clock";
 import type { Logger } from "./logger";
+import type { RateLimitStore } from "./rate-limit";
 import type { ServiceSecrets } from "./secrets";
 
 export interface AppDeps {
@@ -28,6 +29,8 @@ export interface AppDeps {
   resolveHost?: (host: string) => Promise<string[]>;
   /** Accepts WebSocket upgrades (the Node entry); absent elsewhere, where WebSocket subscriptions are a 501. */
   upgradeWebSocket?: UpgradeWebSocket;
+  /** Where rate-limit buckets live across nodes (Redis, with REDIS_URL); this process's memory when absent. */
+  rateLimitStore?: RateLimitStore;
 }
 
 export interface AppEnv {

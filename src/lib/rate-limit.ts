@@ -1,9 +1,10 @@
-// Per-client token buckets for the public endpoints (scan pages, reviews, complaints, receipt tries).
+// Per-client token buckets for the public endpoints (scan pages, reviews, complaints, receipt tries,
+// console logins and sign-ups).
 //
-// In memory, one set of buckets per process (per isolate in Workers): with several API nodes
-// behind a load balancer each node counts on its own, so a client gets up to (nodes × limit). That is acceptable for
-// abuse protection; the receipt-code lockout, which must hold across nodes, is kept in the
-// database instead (features/feedback/receipt-guard.ts).
+// The buckets live in a store: in memory by default (one set per process, per isolate in Workers,
+// so N nodes give a client N times the limit), or in Redis when REDIS_URL is set, so every node
+// behind a load balancer counts against the same buckets. Lockouts that must hold across nodes
+// whatever the store (receipt codes, console members) are kept in the database.
 import type { Clock } from "./clock";
 import { AppError } from "./errors";
 
@@ -41,6 +42,12 @@ export const RATE_LIMITS = {
 
 export type BucketName = keyof typeof RATE_LIMITS;
 
+/** Where the buckets are kept. */
+export interface RateLimitStore {
+  /** Takes one token of `key`'s bucket at `nowMs`: 0 when allowed, else the seconds until the next token. */
+  take(key: string, spec: BucketSpec, nowMs: number): Promise<number>;
+}
+
 interface Bucket {
   tokens: number;
   at: number;
@@ -49,36 +56,25 @@ interface Bucket {
 /** Above this many tracked clients, buckets that have refilled completely are dropped. */
 const MAX_TRACKED = 100_000;
 
-export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+/** The seconds to wait for a bucket holding `tokens` (below 1), at one token per `refillMs`. */
+const waitFor = (tokens: number, spec: BucketSpec) =>
+  Math.max(1, Math.ceil((1 - tokens) * (spec.refillMs / 1000)));
 
-  constructor(
-    private readonly clock: Clock,
-    private readonly specs: Record<string, BucketSpec> = RATE_LIMITS,
-  ) {}
+/** The buckets of this process. */
+export class MemoryRateLimitStore implements RateLimitStore {
+  private readonly buckets = new Map<string, Bucket & { spec: BucketSpec }>();
 
-  /** Takes one token; returns 0 when allowed, else the seconds until the next token. */
-  take(bucket: string, client: string): number {
-    const spec = this.specs[bucket];
-    if (!spec) throw new Error(`no rate limit named ${bucket}`);
-    const now = this.clock.now().getTime();
-    const key = `${bucket}\u0000${client}`;
-    const state = this.buckets.get(key) ?? { tokens: spec.capacity, at: now };
+  take(key: string, spec: BucketSpec, now: number): Promise<number> {
+    const state = this.buckets.get(key) ?? { tokens: spec.capacity, at: now, spec };
     const earned = Math.max(0, now - state.at) / spec.refillMs;
     const tokens = Math.min(spec.capacity, state.tokens + earned);
     if (tokens < 1) {
-      this.buckets.set(key, { tokens, at: now });
-      return Math.max(1, Math.ceil((1 - tokens) * (spec.refillMs / 1000)));
+      this.buckets.set(key, { tokens, at: now, spec });
+      return Promise.resolve(waitFor(tokens, spec));
     }
-    this.buckets.set(key, { tokens: tokens - 1, at: now });
+    this.buckets.set(key, { tokens: tokens - 1, at: now, spec });
     if (this.buckets.size > MAX_TRACKED) this.prune(now);
-    return 0;
-  }
-
-  /** Throws a 429 problem with Retry-After when the client has no token left. */
-  check(bucket: BucketName, client: string): void {
-    const wait = this.take(bucket, client);
-    if (wait > 0) throw rateLimited(`too many ${RATE_LIMITS[bucket].what} from this client`, wait);
+    return Promise.resolve(0);
   }
 
   get size(): number {
@@ -87,11 +83,82 @@ export class RateLimiter {
 
   private prune(now: number): void {
     for (const [key, state] of this.buckets) {
-      const spec = this.specs[key.slice(0, key.indexOf("\u0000"))];
-      if (!spec || state.tokens + (now - state.at) / spec.refillMs >= spec.capacity) {
+      if (state.tokens + (now - state.at) / state.spec.refillMs >= state.spec.capacity) {
         this.buckets.delete(key);
       }
     }
+  }
+}
+
+/**
+ * The same bucket, computed inside Redis in one script so that concurrent nodes cannot both take
+ * the last token; a bucket expires once it would have refilled completely.
+ */
+const TAKE_SCRIPT = `
+local capacity = tonumber(ARGV[1])
+local refill = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or capacity
+local at = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - at) / refill)
+local wait = 0
+if tokens < 1 then
+  wait = math.max(1, math.ceil((1 - tokens) * refill / 1000))
+else
+  tokens = tokens - 1
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(capacity * refill))
+return wait
+`;
+
+/** What the Redis store needs of a client: EVAL (node-redis's signature). */
+export interface RedisEval {
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
+
+/** Buckets shared by every node, in Redis; unreachable Redis lets requests through (and says so). */
+export class RedisRateLimitStore implements RateLimitStore {
+  constructor(
+    private readonly redis: RedisEval,
+    private readonly onError: (error: unknown) => void,
+    private readonly prefix = "zs:rl:",
+  ) {}
+
+  async take(key: string, spec: BucketSpec, now: number): Promise<number> {
+    try {
+      const wait = await this.redis.eval(TAKE_SCRIPT, {
+        keys: [`${this.prefix}${key}`],
+        arguments: [String(spec.capacity), String(spec.refillMs), String(now)],
+      });
+      return Number(wait);
+    } catch (error) {
+      // Abuse protection must not take the scan page down with it.
+      this.onError(error);
+      return 0;
+    }
+  }
+}
+
+export class RateLimiter {
+  constructor(
+    private readonly clock: Clock,
+    private readonly specs: Record<string, BucketSpec> = RATE_LIMITS,
+    private readonly store: RateLimitStore = new MemoryRateLimitStore(),
+  ) {}
+
+  /** Takes one token; resolves to 0 when allowed, else the seconds until the next token. */
+  take(bucket: string, client: string): Promise<number> {
+    const spec = this.specs[bucket];
+    if (!spec) throw new Error(`no rate limit named ${bucket}`);
+    return this.store.take(`${bucket}\u0000${client}`, spec, this.clock.now().getTime());
+  }
+
+  /** Rejects with a 429 problem with Retry-After when the client has no token left. */
+  async check(bucket: BucketName, client: string): Promise<void> {
+    const wait = await this.take(bucket, client);
+    if (wait > 0) throw rateLimited(`too many ${RATE_LIMITS[bucket].what} from this client`, wait);
   }
 }
 
@@ -105,17 +172,24 @@ export function rateLimited(what: string, retryAfterSeconds: number): AppError {
   );
 }
 
-const limiters = new WeakMap<Clock, RateLimiter>();
+const limiters = new WeakMap<Clock, WeakMap<RateLimitStore | typeof MEMORY, RateLimiter>>();
+const MEMORY = {};
 
 /**
- * The limiter that goes with a clock. Keyed by the clock rather than the app: the Workers entry
- * builds an app per request but shares one clock per isolate, and each test app has its own clock.
+ * The limiter of a clock and a store (the app's REDIS_URL store, or this process's memory).
+ * Keyed by the clock rather than the app: the Workers entry builds an app per request but shares
+ * one clock per isolate, and each test app has its own clock.
  */
-export function limiterFor(clock: Clock): RateLimiter {
-  let limiter = limiters.get(clock);
+export function limiterFor(clock: Clock, store?: RateLimitStore): RateLimiter {
+  let byStore = limiters.get(clock);
+  if (!byStore) {
+    byStore = new WeakMap();
+    limiters.set(clock, byStore);
+  }
+  let limiter = byStore.get(store ?? MEMORY);
   if (!limiter) {
-    limiter = new RateLimiter(clock);
-    limiters.set(clock, limiter);
+    limiter = new RateLimiter(clock, RATE_LIMITS, store);
+    byStore.set(store ?? MEMORY, limiter);
   }
   return limiter;
 }

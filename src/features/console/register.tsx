@@ -6,13 +6,13 @@ import { LICENCE_KINDS } from "../../codes/licences";
 import type { Role } from "../../db/schema";
 import type { AppEnv } from "../../lib/context";
 import { AppError, type FieldError } from "../../lib/errors";
-import { limiterFor, rateLimited } from "../../lib/rate-limit";
+import { rateLimited } from "../../lib/rate-limit";
 import { checkPassword, parseLogin } from "../members/service";
 import { login } from "../members/sessions";
 import { signUp } from "../members/signup";
 import { RegisterOrgBody } from "../orgs/schemas";
 import { dict as pageDict } from "../pages/i18n";
-import { clientFingerprint } from "../scans/fingerprint";
+import { clientFingerprint, limiterOf } from "../scans/fingerprint";
 import type { ConsoleDict, Lang } from "./i18n";
 import { messageOf, page, parsed } from "./kit";
 import { Csrf } from "./layout";
@@ -286,7 +286,7 @@ export const registerRoutes = new Hono<AppEnv>()
   .post("/console/register", async (c) => {
     const form = await checkedForm(c);
     const w = words[(await loadConsole(c)).lang];
-    const wait = limiterFor(c.var.deps.clock).take("register", await clientFingerprint(c));
+    const wait = await limiterOf(c).take("register", await clientFingerprint(c));
     if (wait > 0) {
       c.header("Retry-After", String(wait));
       return formPage(c, form, rateLimited("too many registrations from this client", wait));

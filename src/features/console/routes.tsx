@@ -9,7 +9,7 @@ import { publicBaseUrl } from "../../config";
 import { requireCaller, requireWriter } from "../../lib/auth";
 import type { AppEnv } from "../../lib/context";
 import { AppError } from "../../lib/errors";
-import { limiterFor, rateLimited } from "../../lib/rate-limit";
+import { rateLimited } from "../../lib/rate-limit";
 import { listActivity } from "../members/activity";
 import type { MemberActor } from "../members/policy";
 import {
@@ -31,7 +31,7 @@ import {
   publishCommitment,
   revokeApiKey,
 } from "../orgs/service";
-import { clientFingerprint } from "../scans/fingerprint";
+import { clientFingerprint, limiterOf } from "../scans/fingerprint";
 import { CONSOLE_CSS, CONSOLE_CSS_HASH } from "./assets.generated";
 import { attributed, messageOf, page, parsed, requireOwnerPage, see } from "./kit";
 import type { Message } from "./layout";
@@ -145,7 +145,7 @@ export const consoleRoutes = new Hono<AppEnv>()
   })
   .post("/console/login", async (c) => {
     const form = await checkedForm(c);
-    const wait = limiterFor(c.var.deps.clock).take("login", await clientFingerprint(c));
+    const wait = await limiterOf(c).take("login", await clientFingerprint(c));
     const { t } = await loadConsole(c);
     if (wait > 0) {
       const error = rateLimited("too many login attempts from this client", wait);

@@ -65,9 +65,13 @@ export function clientFingerprint(c: Context<AppEnv>): Promise<string> {
   return fp;
 }
 
+/** The app's rate limiter: its shared store (REDIS_URL) or this process's memory. */
+export const limiterOf = (c: Context<AppEnv>) =>
+  limiterFor(c.var.deps.clock, c.var.deps.rateLimitStore);
+
 /** Spends one token of `bucket` for the calling client, or throws 429 with Retry-After. */
 export async function limitClient(c: Context<AppEnv>, bucket: BucketName): Promise<string> {
   const fingerprint = await clientFingerprint(c);
-  limiterFor(c.var.deps.clock).check(bucket, fingerprint);
+  await limiterOf(c).check(bucket, fingerprint);
   return fingerprint;
 }

@@ -1,7 +1,5 @@
-// The cloned-code rules, the fingerprint and the token buckets, on their own (no database).
+// The cloned-code rules and the fingerprint, on their own (no database).
 import { describe, expect, it } from "vitest";
-import { FixedClock } from "../../lib/clock";
-import { RateLimiter } from "../../lib/rate-limit";
 import { ipPrefix, weekNumber } from "./fingerprint";
 import {
   cloneSignals,
@@ -114,21 +112,5 @@ describe("client fingerprint", () => {
   it("rotates weekly", () => {
     const monday = new Date("2026-06-01T00:00:00Z");
     expect(weekNumber(new Date(monday.getTime() + 8 * 86_400_000))).toBe(weekNumber(monday) + 1);
-  });
-});
-
-describe("token buckets", () => {
-  it("allows the burst, then one per refill interval, and says how long to wait", () => {
-    const clock = new FixedClock();
-    const limiter = new RateLimiter(clock, { t: { capacity: 3, refillMs: 10_000, what: "tests" } });
-    expect([1, 2, 3].map(() => limiter.take("t", "a"))).toEqual([0, 0, 0]);
-    expect(limiter.take("t", "a")).toBe(10);
-    expect(limiter.take("t", "b")).toBe(0);
-    clock.advance(5_000);
-    expect(limiter.take("t", "a")).toBe(5);
-    clock.advance(5_000);
-    expect(limiter.take("t", "a")).toBe(0);
-    clock.advance(3_600_000);
-    expect([1, 2, 3, 4].map(() => limiter.take("t", "a"))).toEqual([0, 0, 0, 10]);
   });
 });
