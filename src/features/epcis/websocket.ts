@@ -13,7 +13,12 @@ import { randomString } from "../../lib/random";
  * another node's dispatcher leaves it alone and this one can tell a socket that is gone from one
  * that is elsewhere.
  */
-const PROCESS = randomString(12);
+let processId: string | undefined;
+// Drawn on first use: Workers forbid randomness at the top level of a module.
+const PROCESS = () => {
+  processId ??= randomString(12);
+  return processId;
+};
 const DEST_PREFIX = "websocket:";
 
 /** Sends one delivery; false when the socket is no longer open. */
@@ -21,7 +26,7 @@ type Sender = (body: string) => boolean;
 const senders = new Map<string, Sender>();
 
 export const websocketDest = (subscriptionId: string) =>
-  `${DEST_PREFIX}${PROCESS}:${subscriptionId}`;
+  `${DEST_PREFIX}${PROCESS()}:${subscriptionId}`;
 
 export const isWebsocketDest = (dest: string) => dest.startsWith(DEST_PREFIX);
 
@@ -34,7 +39,7 @@ export type SocketTarget =
 
 export function socketTarget(dest: string): SocketTarget {
   const [process, id] = dest.slice(DEST_PREFIX.length).split(":");
-  if (process !== PROCESS) return { kind: "elsewhere" };
+  if (process !== PROCESS()) return { kind: "elsewhere" };
   const send = senders.get(id ?? "");
   return send ? { kind: "live", send } : { kind: "gone" };
 }
