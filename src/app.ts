@@ -113,7 +113,7 @@ export function createApp(deps: AppDeps) {
   // Bulk writes (events over 100,000 items, EPCIS documents, report PDFs, the console's file
   // uploads, whose paths end in /upload or /picture) get the upload limit.
   const bulkPaths =
-    /^\/(v1\/events|v1\/products\/[^/]+\/lots\/[^/]+\/items|v1\/inspections|epcis\/|console\/.+\/(upload|picture)$)/;
+    /^\/(v1\/events|v1\/products\/[^/]+\/(lots\/[^/]+\/items|picture)|v1\/inspections|epcis\/|console\/.+\/(upload|picture)$)/;
   const limits = [deps.config.BODY_LIMIT_BYTES, deps.config.UPLOAD_LIMIT_BYTES].map((maxSize) =>
     bodyLimit({
       maxSize,

@@ -1,6 +1,7 @@
 // The console's words in Chinese (default) and English; the language is picked as on the scan page, plus a cookie.
 import type { MemberRole, Role } from "../../db/schema";
 import { type Lang, pickLang } from "../pages/i18n";
+import { type DeskDict, deskDict } from "./desk-i18n";
 
 export type { Lang };
 
@@ -17,6 +18,7 @@ export function consoleLang(
 
 const zh = {
   htmlLang: "zh-CN",
+  desk: deskDict.zh as DeskDict,
   site: "追溯 · 管理台",
   switchTo: "English",
   switchLang: "en" as Lang,
@@ -164,6 +166,18 @@ const zh = {
       "member.join": "接受邀请",
       "member.remove": "移除成员",
       "commitment.publish": "发布信用承诺",
+      "product.register": "登记商品",
+      "product.picture": "更新商品图片",
+      "lot.create": "登记批次",
+      "items.commission": "赋码",
+      "recall.start": "发起召回",
+      "listing.record": "登记在售",
+      "sale.record": "登记销售",
+      "sales.upload": "批量导入销售",
+      "complaint.answer": "回复投诉",
+      "dispatch.record": "登记发货",
+      "sign_off.record": "登记签收",
+      "shipments.upload": "批量导入运单",
     } as Record<string, string>,
   },
   csrf: {
@@ -180,6 +194,7 @@ const zh = {
 export type ConsoleDict = typeof zh;
 
 const en: ConsoleDict = {
+  desk: deskDict.en,
   htmlLang: "en",
   site: "zhuisu · Console",
   switchTo: "中文",
@@ -330,6 +345,18 @@ const en: ConsoleDict = {
       "member.join": "Accepted an invitation",
       "member.remove": "Removed a member",
       "commitment.publish": "Published a commitment",
+      "product.register": "Registered a product",
+      "product.picture": "Changed a product picture",
+      "lot.create": "Registered a lot",
+      "items.commission": "Commissioned items",
+      "recall.start": "Started a recall",
+      "listing.record": "Recorded a listing",
+      "sale.record": "Recorded a sale",
+      "sales.upload": "Uploaded sales",
+      "complaint.answer": "Answered a complaint",
+      "dispatch.record": "Recorded a dispatch",
+      "sign_off.record": "Recorded a sign-off",
+      "shipments.upload": "Uploaded waybills",
     } as Record<string, string>,
   },
   csrf: {

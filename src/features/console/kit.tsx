@@ -1,13 +1,16 @@
 // What every console page and form handler shares: the page frame with its headers, redirects,
 // form parsing, attribution of writes to the member, and refusals worded for people.
 import type { Context } from "hono";
+import { raw } from "hono/html";
 import type { z } from "zod";
+import type { Role } from "../../db/schema";
 import type { Db } from "../../db/types";
 import type { AppEnv } from "../../lib/context";
 import { AppError } from "../../lib/errors";
 import { validationError } from "../../lib/router";
 import { recordActivity } from "../members/activity";
 import type { MemberActor } from "../members/policy";
+import type { ActiveSession } from "../members/sessions";
 import { renderPage } from "../pages/layout";
 import type { ConsoleDict } from "./i18n";
 import { type Message, type Nav, Shell } from "./layout";
@@ -43,6 +46,16 @@ export async function page(
     status?: number;
   },
 ): Promise<Response> {
+  const html = await framed(c, input, input.body);
+  return c.html(html, (input.status ?? 200) as 200);
+}
+
+/** The whole page as text, with the console's headers set on the answer. */
+async function framed(
+  c: Context<AppEnv>,
+  input: { title: (t: ConsoleDict) => string; nav?: Nav; message?: Message | null },
+  body: Body,
+): Promise<string> {
   const state = await loadConsole(c);
   const csrf = await csrfToken(c);
   const html = await renderPage(
@@ -54,14 +67,14 @@ export async function page(
       csrf,
       ...(input.nav ? { nav: input.nav } : {}),
       message: input.message ?? null,
-      children: input.body(csrf, state.t) as never,
+      children: body(csrf, state.t) as never,
     }),
   );
   c.header("Content-Security-Policy", CSP);
   c.header("Cache-Control", "no-store");
   c.header("Referrer-Policy", "no-referrer");
   c.header("Vary", "Cookie, Accept-Language");
-  return c.html(html, (input.status ?? 200) as 200);
+  return html;
 }
 
 export const see = (c: Context<AppEnv>, to: string) => c.redirect(to, 303);
@@ -121,4 +134,86 @@ export function messageOf(t: ConsoleDict, error: AppError): Message {
     default:
       return { kind: "err", text: `${t.error}${error.detail}` };
   }
+}
+
+/** A desk is for organisations of its roles; anyone else is told so (as the API would refuse its writes). */
+export function requireDesk(active: ActiveSession, roles: Role[], t: ConsoleDict): void {
+  if (!roles.some((r) => active.org.roles.includes(r))) {
+    throw new AppError(
+      "forbidden",
+      `${roles.map((r) => t.orgRole[r]).join(" / ")} (${active.org.nameZh})`,
+      { missingRole: roles },
+    );
+  }
+}
+
+/** A form field, trimmed; empty is undefined, so optional fields are left out of a body. */
+export const given = (form: Record<string, string>, name: string): string | undefined => {
+  const value = (form[name] ?? "").trim();
+  return value === "" ? undefined : value;
+};
+
+/** A form field as a number when it is one; left as written otherwise, for the schema to name. */
+export const numberOr = (value: string | undefined): number | string | undefined =>
+  value === undefined ? undefined : /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+
+const STREAM_MARK = "<!--zs-stream-->";
+
+/**
+ * A page whose middle is written while the work runs (a progress bar for a long write): the frame
+ * goes out at once, then each chunk the work yields, then the rest of the frame.
+ */
+export async function streamedPage(
+  c: Context<AppEnv>,
+  input: { title: (t: ConsoleDict) => string; nav?: Nav },
+  work: (t: ConsoleDict) => AsyncGenerator<string>,
+): Promise<Response> {
+  const { t } = await loadConsole(c);
+  const html = await framed(c, input, () => raw(STREAM_MARK));
+  const [head = "", tail = ""] = html.split(STREAM_MARK);
+  const chunks = work(t);
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(head));
+    },
+    async pull(controller) {
+      const next = await chunks.next();
+      if (next.done) {
+        controller.enqueue(encoder.encode(tail));
+        controller.close();
+      } else controller.enqueue(encoder.encode(next.value));
+    },
+    async cancel() {
+      await chunks.return(undefined);
+    },
+  });
+  return c.body(body, 200, { "Content-Type": "text/html; charset=utf-8" });
+}
+
+/** A labelled text field, filled with what was typed before. */
+export function Field({
+  name,
+  label,
+  values,
+  value,
+  ...input
+}: {
+  name: string;
+  label: string;
+  values?: Record<string, string>;
+  required?: boolean;
+  type?: string;
+  inputmode?: "numeric" | "decimal" | "url" | "email";
+  maxlength?: number;
+  autocomplete?: string;
+  placeholder?: string;
+  value?: string;
+}) {
+  return (
+    <>
+      <label for={name}>{label}</label>
+      <input id={name} name={name} value={values?.[name] ?? value ?? ""} {...input} />
+    </>
+  );
 }

@@ -168,24 +168,7 @@ function RegisterForm({
         </fieldset>
         <fieldset>
           <legend>{w.licences}</legend>
-          {Array.from({ length: LICENCE_ROWS }, (_, i) => (
-            <div class="pair">
-              <select name={`licence.${i}.kind`} aria-label={w.licenceKind}>
-                <option value="">—</option>
-                {LICENCE_KINDS.map((k) => (
-                  <option value={k} selected={v(`licence.${i}.kind`) === k}>
-                    {kinds[k] ?? k}
-                  </option>
-                ))}
-              </select>
-              <input
-                name={`licence.${i}.number`}
-                aria-label={w.licenceNumber}
-                maxlength={64}
-                value={v(`licence.${i}.number`)}
-              />
-            </div>
-          ))}
+          <LicenceRows kinds={kinds} words={w} values={values} />
         </fieldset>
         <fieldset>
           <legend>{w.owner}</legend>
@@ -219,16 +202,60 @@ function RegisterForm({
   );
 }
 
+/** Rows of licence kind and number, named `licence.N.kind` and `licence.N.number`. */
+export function LicenceRows({
+  kinds,
+  words: w,
+  values,
+}: {
+  kinds: Record<string, string>;
+  words: { licenceKind: string; licenceNumber: string };
+  values: Record<string, string>;
+}) {
+  const v = (name: string) => values[name] ?? "";
+  return (
+    <>
+      {Array.from({ length: LICENCE_ROWS }, (_, i) => (
+        <div class="pair">
+          <select name={`licence.${i}.kind`} aria-label={w.licenceKind}>
+            <option value="">—</option>
+            {LICENCE_KINDS.map((k) => (
+              <option value={k} selected={v(`licence.${i}.kind`) === k}>
+                {kinds[k] ?? k}
+              </option>
+            ))}
+          </select>
+          <input
+            name={`licence.${i}.number`}
+            aria-label={w.licenceNumber}
+            maxlength={64}
+            value={v(`licence.${i}.number`)}
+          />
+        </div>
+      ))}
+    </>
+  );
+}
+
+/** The filled licence rows of a form. */
+export function licencesOf(form: Record<string, string>) {
+  const given = (name: string) => {
+    const value = (form[name] ?? "").trim();
+    return value === "" ? undefined : value;
+  };
+  return Array.from({ length: LICENCE_ROWS }, (_, i) => ({
+    kind: given(`licence.${i}.kind`),
+    number: given(`licence.${i}.number`),
+  })).filter((l) => l.kind || l.number);
+}
+
 /** The form's fields as the body of POST /v1/orgs; empty optional fields are left out. */
 function registrationOf(form: Record<string, string>) {
   const given = (name: string) => {
     const value = (form[name] ?? "").trim();
     return value === "" ? undefined : value;
   };
-  const licences = Array.from({ length: LICENCE_ROWS }, (_, i) => ({
-    kind: given(`licence.${i}.kind`),
-    number: given(`licence.${i}.number`),
-  })).filter((l) => l.kind || l.number);
+  const licences = licencesOf(form);
   return {
     kind: given("kind") ?? "enterprise",
     nameZh: form.nameZh ?? "",

@@ -36,6 +36,7 @@ import { CONSOLE_CSS, CONSOLE_CSS_HASH } from "./assets.generated";
 import { attributed, messageOf, page, parsed, requireOwnerPage, see } from "./kit";
 import type { Message } from "./layout";
 import { ActivityLog, Home, InvitationForm, Keys, LoginForm, Members, Profile } from "./pages";
+import { producerRoutes } from "./producer";
 import { registerRoutes } from "./register";
 import {
   CsrfRefused,
@@ -134,6 +135,7 @@ export const consoleRoutes = new Hono<AppEnv>()
     });
   })
   .route("/", registerRoutes)
+  .route("/", producerRoutes)
   .get("/console/login", async (c) => {
     const { active, t } = await loadConsole(c);
     const next = returnPath(c.req.query("next"));

@@ -1,9 +1,11 @@
 // Lifecycle routes: record an event, read one, read the history of any product, lot or item.
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { parseCode } from "../../codes";
 import { publicBaseUrl } from "../../config";
-import type { Role } from "../../db/schema";
-import { assertNotBlackListed, requireWriter } from "../../lib/auth";
+import type { Org, Role } from "../../db/schema";
+import { assertNotBlackListed, type Caller, requireWriter } from "../../lib/auth";
+import type { AppEnv } from "../../lib/context";
 import { AppError } from "../../lib/errors";
 import {
   authErrorResponses,
@@ -14,12 +16,29 @@ import {
 } from "../../lib/router";
 import { confirmReceipt } from "./confirm";
 import { EventView, History, LifecycleBody, type LifecycleInput, Recorded } from "./schemas";
-import { recordLifecycle } from "./service";
+import { type LifecycleContext, recordLifecycle } from "./service";
 import { eventViews, getEvent, historyOf } from "./views";
 
 const tags = ["Lifecycle events"];
 
-const ROLES_OF: Record<LifecycleInput["kind"], Role[]> = {
+/** Who may record an event of this kind: its roles, verified, and (to list or sell) not black-listed. */
+export async function lifecycleWriter(
+  c: Context<AppEnv>,
+  kind: LifecycleInput["kind"],
+): Promise<Caller> {
+  const caller = await requireWriter(c, ...ROLES_OF[kind]);
+  if (kind === "listing" || kind === "sale") await assertNotBlackListed(c, caller);
+  return caller;
+}
+
+export const lifecycleContext = (c: Context<AppEnv>, org: Org): LifecycleContext => ({
+  clock: c.var.deps.clock,
+  hashSecret: c.var.deps.secrets.hashSecret,
+  baseUrl: publicBaseUrl(c.var.deps.config),
+  caller: org,
+});
+
+export const ROLES_OF: Record<LifecycleInput["kind"], Role[]> = {
   listing: ["seller"],
   sale: ["seller"],
   dispatch: ["seller", "producer", "logistics"],
@@ -168,14 +187,9 @@ export const confirmReceiptRoute = createRoute({
 export const eventRoutes = createRouter()
   .openapi(recordEventRoute, async (c) => {
     const input = c.req.valid("json");
-    const caller = await requireWriter(c, ...ROLES_OF[input.kind]);
-    if (input.kind === "listing" || input.kind === "sale") await assertNotBlackListed(c, caller);
-    const { db, clock, config, secrets } = c.var.deps;
-    const recorded = await recordLifecycle(
-      db,
-      { clock, hashSecret: secrets.hashSecret, baseUrl: publicBaseUrl(config), caller: caller.org },
-      input,
-    );
+    const caller = await lifecycleWriter(c, input.kind);
+    const { db } = c.var.deps;
+    const recorded = await recordLifecycle(db, lifecycleContext(c, caller.org), input);
     const [event] = await eventViews(db, [recorded.appended.row], [caller.org]);
     return c.json(
       {

@@ -91,27 +91,43 @@ async function findDuplicate(tx: Db, draft: EventDraft) {
   return { hashId, stored: await eventByHashId(tx, hashId) };
 }
 
+/** The recording of one lifecycle event inside a transaction the caller holds (bulk uploads). */
+export function recordLifecycleIn(
+  tx: Db,
+  ctx: LifecycleContext,
+  input: LifecycleInput,
+): Promise<Recorded> {
+  switch (input.kind) {
+    case "listing":
+      return recordListing(tx, ctx, input);
+    case "sale":
+      return recordSale(tx, ctx, input);
+    case "dispatch":
+      return recordDispatch(tx, ctx, input);
+    case "sign_off":
+      return recordSignOff(tx, ctx, input);
+    case "return":
+      return recordReturn(tx, ctx, input);
+    case "destroy":
+      return recordDestroy(tx, ctx, input);
+  }
+}
+
+/**
+ * Records one lifecycle event in its own transaction; `also` runs in the same transaction (the
+ * console's activity row). A refused sale or sign-off raises its alert after the rollback.
+ */
 export async function recordLifecycle(
   db: Db,
   ctx: LifecycleContext,
   input: LifecycleInput,
+  also?: (tx: Db, recorded: Recorded) => Promise<void>,
 ): Promise<Recorded> {
   return db
     .transaction(async (tx) => {
-      switch (input.kind) {
-        case "listing":
-          return recordListing(tx, ctx, input);
-        case "sale":
-          return recordSale(tx, ctx, input);
-        case "dispatch":
-          return recordDispatch(tx, ctx, input);
-        case "sign_off":
-          return recordSignOff(tx, ctx, input);
-        case "return":
-          return recordReturn(tx, ctx, input);
-        case "destroy":
-          return recordDestroy(tx, ctx, input);
-      }
+      const recorded = await recordLifecycleIn(tx, ctx, input);
+      await also?.(tx, recorded);
+      return recorded;
     })
     .catch(async (error: unknown) => {
       // Attempts to sell recalled goods or sign off what was never sent are signals: raised after the rollback.

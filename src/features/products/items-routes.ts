@@ -20,7 +20,6 @@ import {
   notFoundResponse,
 } from "../../lib/router";
 import { csvCell } from "../../lib/tabular";
-import { recordCommissioning } from "../events/commission";
 import { aiParam, baseUrl, gtinParam, scannedCode } from "./edge";
 import {
   CodeQuery,
@@ -33,7 +32,7 @@ import {
   Lookup,
   type ParsedCodeView,
 } from "./item-schemas";
-import { commissionItems, getItem, itemPage, lotSerialBatches } from "./items";
+import { commissionLot, getItem, itemPage, lotSerialBatches } from "./items";
 import { ItemParams, LotParams } from "./schemas";
 import { countItems, getLot, resolveCode } from "./service";
 import { itemCode, itemView, lotView, productView } from "./views";
@@ -153,27 +152,11 @@ export const itemRoutes = createRouter()
       gtinParam(params.gtin),
       aiParam("10", params.lot, "param.lot"),
     );
-    const request = {
-      lot,
-      product,
-      serials: serials ?? { generate: count ?? 0 },
-      actor: caller.org,
-    };
-    // The items and their commissioning event are written together, or not at all.
-    const commissioned = await db.transaction(async (tx) => {
-      const rows = await commissionItems(tx, { clock }, request);
-      const now = clock.now();
-      await recordCommissioning(tx, now, {
-        gtin: product.gtin,
-        lot: lot.lot,
-        serials: rows.map((r) => r.serial),
-        actorOrgId: caller.org.id,
-        eventTime: now,
-        productionDate: lot.productionDate,
-        expiryDate: lot.expiryDate,
-      });
-      return rows;
-    });
+    const commissioned = await commissionLot(
+      db,
+      { clock },
+      { lot, product, serials: serials ?? { generate: count ?? 0 }, actor: caller.org },
+    );
     const base = baseUrl(c);
     const listing = `${base}/v1/products/${product.gtin}/lots/${encodeComponent(lot.lot)}/items`;
     return c.json(
@@ -262,7 +245,7 @@ export const itemRoutes = createRouter()
   });
 
 /** Streams `serial,key,uri` for a whole lot, a database batch at a time. */
-function csvExport(
+export function csvExport(
   c: Context<AppEnv>,
   lot: Parameters<typeof itemCode>[0],
   batches: AsyncGenerator<string[]>,

@@ -8,6 +8,7 @@ import type { Clock } from "../../lib/clock";
 import { AppError } from "../../lib/errors";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { randomString } from "../../lib/random";
+import { recordCommissioning } from "../events/commission";
 import { assertOwner, getProduct } from "./service";
 
 /**
@@ -48,6 +49,8 @@ export function generateSerials(n: number): string[] {
 
 export interface CommissionContext {
   clock: Clock;
+  /** Told the number of items written so far, after each statement (for a progress bar). */
+  onProgress?: (written: number) => void;
 }
 
 export interface CommissionRequest {
@@ -111,6 +114,7 @@ export async function commissionItems(
       const rows = await insert(chunk);
       if (rows.length < chunk.length) throw alreadyCommissioned(product.gtin, chunk, rows, start);
       inserted.push(...rows);
+      ctx.onProgress?.(inserted.length);
     }
     return inserted;
   }
@@ -126,9 +130,38 @@ export async function commissionItems(
       const rows = await insert(fresh.slice(start, start + ROWS_PER_INSERT));
       inserted.push(...rows);
       wanted -= rows.length;
+      ctx.onProgress?.(inserted.length);
     }
   }
   return inserted;
+}
+
+/**
+ * Commissioning as the API and the console do it: the items and their commissioning event are
+ * written together, or not at all; `also` runs in the same transaction (the console's activity row).
+ */
+export function commissionLot(
+  db: Db,
+  ctx: CommissionContext,
+  request: CommissionRequest,
+  also?: (tx: Db, rows: CommissionedRow[]) => Promise<void>,
+): Promise<CommissionedRow[]> {
+  const { product, lot, actor } = request;
+  return db.transaction(async (tx) => {
+    const rows = await commissionItems(tx, ctx, request);
+    const now = ctx.clock.now();
+    await recordCommissioning(tx, now, {
+      gtin: product.gtin,
+      lot: lot.lot,
+      serials: rows.map((r) => r.serial),
+      actorOrgId: actor.id,
+      eventTime: now,
+      productionDate: lot.productionDate,
+      expiryDate: lot.expiryDate,
+    });
+    await also?.(tx, rows);
+    return rows;
+  });
 }
 
 function alreadyCommissioned(
@@ -227,4 +260,14 @@ export async function* lotSerialBatches(
     remaining -= batch.length;
     afterId = batch.at(-1)!.id;
   }
+}
+
+/** How many items of a lot are in each state. */
+export async function itemStateCounts(db: Db, lotId: string) {
+  const rows = await db
+    .select({ state: items.state, n: sql<number>`count(*)::int` })
+    .from(items)
+    .where(eq(items.lotId, lotId))
+    .groupBy(items.state);
+  return rows.map((r) => ({ state: r.state, n: Number(r.n) }));
 }

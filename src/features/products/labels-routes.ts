@@ -14,8 +14,9 @@ import { renderLabelsPdf } from "../labels/pdf";
 import { LabelRenderError, labelSheetChunks, renderLabel } from "../labels/render";
 import type { SheetLabel } from "../labels/sheet";
 import { labelStock } from "../labels/stock";
+import { renderLabelsZpl, type ZplDpi } from "../labels/zpl";
 import { aiParam, baseUrl, gtinParam, scannedCode } from "./edge";
-import { LabelQuery, PdfLabelsQuery, SheetQuery } from "./item-schemas";
+import { LabelQuery, PdfLabelsQuery, SheetQuery, ZplLabelsQuery } from "./item-schemas";
 import { getItem } from "./items";
 import { LotParams } from "./schemas";
 import { assertOwner, getLot, resolveCode } from "./service";
@@ -81,6 +82,76 @@ export const lotPdfRoute = createRoute({
     ...errorResponses,
   },
 });
+
+export const lotZplRoute = createRoute({
+  method: "get",
+  path: "/v1/products/{gtin}/lots/{lot}/labels.zpl",
+  operationId: "getLotLabelsZpl",
+  summary: "A lot's item labels in ZPL for thermal roll printers (the product's owner)",
+  description:
+    "One `^XA … ^XZ` format per label, drawn with the printer's own barcode commands (`^BQ` QR, `^BX` GS1 DataMatrix, `^BC` GS1-128) at the printer's resolution (`dpi` 203 or 300). Roll stocks only (`roll-50x30`, `roll-100x50`); print A4 sheets as PDF. Send the answer to the printer as it is (port 9100, or the driver's raw mode). At most 10,000 labels an answer: page with offset and limit; `serial` prints one item.",
+  tags,
+  security: [{ apiKey: [] }],
+  request: { params: LotParams, query: ZplLabelsQuery },
+  responses: {
+    200: {
+      description: "The ZPL program",
+      content: { "application/zpl": { schema: z.string() } },
+    },
+    ...notFoundResponse,
+    ...authErrorResponses,
+    ...errorResponses,
+  },
+});
+
+type LabelParams = { gtin: string; lot: string };
+type PrintRange = { offset: number; limit: number; serial?: string | undefined };
+
+/** A lot's labels as PDF, for the API and the console alike. */
+export async function lotLabelsPdf(
+  c: Context<AppEnv>,
+  params: LabelParams,
+  query: PrintRange & z.infer<typeof PdfLabelsQuery>,
+): Promise<Response> {
+  const labels = await ownedLotLabels(c, params, query);
+  if (labels.length === 0) throw new AppError("not_found", "no items in this range of the lot");
+  const pdf = await renderLabelsPdf({
+    labels,
+    stock: labelStock(query.stock),
+    symbology: query.symbology,
+  }).catch(asQueryError);
+  return c.body(new Uint8Array(pdf), 200, {
+    "Content-Type": "application/pdf",
+    "Content-Disposition": attachment(`labels-${params.gtin}-${params.lot}.pdf`),
+    "Cache-Control": "no-store",
+  });
+}
+
+/** A lot's labels as ZPL, for the API and the console alike. */
+export async function lotLabelsZpl(
+  c: Context<AppEnv>,
+  params: LabelParams,
+  query: PrintRange & z.infer<typeof ZplLabelsQuery>,
+): Promise<Response> {
+  const labels = await ownedLotLabels(c, params, query);
+  if (labels.length === 0) throw new AppError("not_found", "no items in this range of the lot");
+  let zpl: string;
+  try {
+    zpl = renderLabelsZpl({
+      labels,
+      stock: labelStock(query.stock),
+      symbology: query.symbology,
+      dpi: Number(query.dpi) as ZplDpi,
+    });
+  } catch (error) {
+    asQueryError(error);
+  }
+  return c.body(zpl, 200, {
+    "Content-Type": "application/zpl; charset=utf-8",
+    "Content-Disposition": attachment(`labels-${params.gtin}-${params.lot}.zpl`),
+    "Cache-Control": "no-store",
+  });
+}
 
 /** The labels of a lot the caller owns: every item in the range, or the one `serial`. */
 async function ownedLotLabels(
@@ -220,19 +291,5 @@ export const labelRoutes = createRouter()
       "Cache-Control": "no-store",
     });
   })
-  .openapi(lotPdfRoute, async (c) => {
-    const params = c.req.valid("param");
-    const query = c.req.valid("query");
-    const labels = await ownedLotLabels(c, params, query);
-    if (labels.length === 0) throw new AppError("not_found", "no items in this range of the lot");
-    const pdf = await renderLabelsPdf({
-      labels,
-      stock: labelStock(query.stock),
-      symbology: query.symbology,
-    }).catch(asQueryError);
-    return c.body(new Uint8Array(pdf), 200, {
-      "Content-Type": "application/pdf",
-      "Content-Disposition": attachment(`labels-${params.gtin}-${params.lot}.pdf`),
-      "Cache-Control": "no-store",
-    });
-  });
+  .openapi(lotPdfRoute, async (c) => lotLabelsPdf(c, c.req.valid("param"), c.req.valid("query")))
+  .openapi(lotZplRoute, async (c) => lotLabelsZpl(c, c.req.valid("param"), c.req.valid("query")));

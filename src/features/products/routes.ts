@@ -15,6 +15,7 @@ import {
 import { aiParam, baseUrl, gtinParam } from "./edge";
 import { itemRoutes } from "./items-routes";
 import { labelRoutes } from "./labels-routes";
+import { pictureRoutes } from "./picture";
 import {
   Category,
   CreateLotBody,
@@ -155,5 +156,6 @@ export const productRoutes = createRouter()
     );
     return c.json(lotView(lot, await countItems(db, lot.id), baseUrl(c)), 200);
   })
+  .route("/", pictureRoutes)
   .route("/", itemRoutes)
   .route("/", labelRoutes);

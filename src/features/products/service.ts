@@ -1,5 +1,5 @@
 // Products and lots: registration by GTIN with the licences each category needs, lots with their master data.
-import { and, asc, count, eq } from "drizzle-orm";
+import { and, asc, count, desc, eq, sql } from "drizzle-orm";
 import type { Gs1Code, Gtin14 } from "../../codes";
 import {
   checkLicence,
@@ -294,4 +294,17 @@ export async function resolveCode(db: Db, code: Gs1Code): Promise<Resolution> {
     return { product, lot };
   }
   return { product };
+}
+
+/** A product's lots, newest first, each with how many items it has. */
+export async function lotsWithCounts(db: Db, gtin: Gtin14) {
+  return db
+    .select({
+      lot: lots,
+      items: sql<number>`(select count(*)::int from items i where i.lot_id = lots.id)`,
+    })
+    .from(lots)
+    .where(eq(lots.gtin, gtin))
+    .orderBy(desc(lots.createdAt))
+    .limit(500);
 }

@@ -78,7 +78,8 @@ export function productView(p: Product, baseUrl: string): ProductView {
     netWeightGrams: p.netWeightGrams,
     licences: p.licences,
     shelfLifeDays: p.shelfLifeDays,
-    imageUrl: p.imageUrl,
+    // An uploaded picture is named by its path here; a URL given at registration is kept as it is.
+    imageUrl: p.imageUrl?.startsWith("/") ? `${baseUrl}${p.imageUrl}` : p.imageUrl,
     origin: { region: regionOrNull(p.originRegion), place: p.originPlace },
     createdAt: p.createdAt.toISOString(),
   };
