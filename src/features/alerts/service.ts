@@ -1,6 +1,6 @@
 // The alert queue: who sees which alerts, and the decisions, assignments and responses on them.
 import type { z } from "@hono/zod-openapi";
-import { and, desc, eq, lt, or, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import {
   type Alert,
   type AlertKind,
@@ -22,6 +22,20 @@ export const worksQueue = (org: Org) =>
 
 const canSee = (viewer: Org, alert: Alert) =>
   worksQueue(viewer) || alert.orgId === viewer.id || alert.assignedToOrgId === viewer.id;
+
+/**
+ * Alerts about a shipment that a carrier's own records (its dispatch, its sign-off) raised: the
+ * carrier sees them, as it saw the facts. Other kinds stay with the organisation concerned.
+ */
+const SHIPMENT_ALERTS: AlertKind[] = [
+  "empty_parcel",
+  "impossible_transit",
+  "sign_off_without_dispatch",
+];
+const raisedByRecordsOf = (orgId: string) =>
+  sql`(${inArray(alerts.kind, SHIPMENT_ALERTS)} and exists (select 1 from events e
+    where e.actor_org_id = ${orgId} and e.kind in ('dispatch', 'sign_off')
+    and e.id in (select (jsonb_array_elements_text(${alerts.evidence}))::bigint)))`;
 
 export function alertView(a: Alert): z.infer<typeof AlertView> {
   return {
@@ -72,7 +86,11 @@ export async function listAlerts(db: Db, viewer: Org, filter: AlertFilter) {
     filter.assignedTo ? eq(alerts.assignedToOrgId, filter.assignedTo) : undefined,
     worksQueue(viewer)
       ? undefined
-      : or(eq(alerts.orgId, viewer.id), eq(alerts.assignedToOrgId, viewer.id)),
+      : or(
+          eq(alerts.orgId, viewer.id),
+          eq(alerts.assignedToOrgId, viewer.id),
+          raisedByRecordsOf(viewer.id),
+        ),
     position
       ? or(
           lt(alerts.createdAt, new Date(position.at)),
@@ -101,7 +119,16 @@ export async function listAlerts(db: Db, viewer: Org, filter: AlertFilter) {
 export async function getAlert(db: Db, viewer: Org, id: string, lock = false): Promise<Alert> {
   const query = db.select().from(alerts).where(eq(alerts.id, id));
   const [row] = lock ? await query.for("update") : await query;
-  if (!row || !canSee(viewer, row)) throw new AppError("not_found", `alert ${id} does not exist`);
+  const visible =
+    row &&
+    (canSee(viewer, row) ||
+      (
+        await db
+          .select({ id: alerts.id })
+          .from(alerts)
+          .where(and(eq(alerts.id, id), raisedByRecordsOf(viewer.id)))
+      ).length > 0);
+  if (!row || !visible) throw new AppError("not_found", `alert ${id} does not exist`);
   return row;
 }
 

@@ -33,11 +33,13 @@ import {
 } from "../orgs/service";
 import { clientFingerprint, limiterOf } from "../scans/fingerprint";
 import { CONSOLE_CSS, CONSOLE_CSS_HASH } from "./assets.generated";
+import { carrierRoutes } from "./carrier";
 import { attributed, messageOf, page, parsed, requireOwnerPage, see } from "./kit";
 import type { Message } from "./layout";
 import { ActivityLog, Home, InvitationForm, Keys, LoginForm, Members, Profile } from "./pages";
 import { producerRoutes } from "./producer";
 import { registerRoutes } from "./register";
+import { sellerRoutes } from "./seller";
 import {
   CsrfRefused,
   checkedForm,
@@ -136,6 +138,8 @@ export const consoleRoutes = new Hono<AppEnv>()
   })
   .route("/", registerRoutes)
   .route("/", producerRoutes)
+  .route("/", sellerRoutes)
+  .route("/", carrierRoutes)
   .get("/console/login", async (c) => {
     const { active, t } = await loadConsole(c);
     const next = returnPath(c.req.query("next"));

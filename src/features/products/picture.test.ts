@@ -25,7 +25,7 @@ async function product() {
   return gtin;
 }
 
-const put = (gtin: string, body: Uint8Array, key?: string) =>
+const put = (gtin: string, body: Uint8Array<ArrayBuffer>, key?: string) =>
   t.request("PUT", `/v1/products/${gtin}/picture`, {
     body,
     headers: { "Content-Type": "image/jpeg" },
