@@ -91,3 +91,18 @@ export async function seedLot(
     };
   });
 }
+
+/** The seller lists a product (by GTIN) in its shop, through the API: then it may sell the items. */
+export async function listForSale(t: TestApp, sellerKey: string, gtin: string): Promise<void> {
+  const res = await t.request("POST", "/v1/events", {
+    key: sellerKey,
+    json: {
+      kind: "listing",
+      code: gtin,
+      shopName: "橘乡网店",
+      listingUrl: "https://shop.example.cn/item/1",
+      price: 9.9,
+    },
+  });
+  if (res.status !== 201) throw new Error(`listing answered ${res.status}: ${await res.text()}`);
+}

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/app";
 import { type Cast, makeCast, makeMember } from "../../../test/factories";
 import { type ConsoleAgent, consoleAgent } from "../../../test/helpers/console-agent";
+import { listForSale } from "../../../test/seed";
 import { items, lots } from "../../db/schema";
 import { makeGtin13, productBody, toGtin14 } from "../products/fixtures";
 
@@ -49,17 +50,7 @@ beforeAll(async () => {
   const { email, password } = await makeMember(t, cast.seller.org);
   agent = await consoleAgent(t, email, password);
   lot = await commissionedLot(ROWS);
-  const listed = await t.request("POST", "/v1/events", {
-    key: cast.seller.key,
-    json: {
-      kind: "listing",
-      code: lot.gtin,
-      shopName: "橘乡网店",
-      listingUrl: "https://shop.example.cn/item/1",
-      price: 9.9,
-    },
-  });
-  expect(listed.status).toBe(201);
+  await listForSale(t, cast.seller.key, lot.gtin);
 }, 120_000);
 afterAll(() => t.close());
 

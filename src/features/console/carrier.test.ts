@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/app";
 import { type Cast, makeCast, makeMember, makeOrg } from "../../../test/factories";
 import { type ConsoleAgent, consoleAgent } from "../../../test/helpers/console-agent";
-import { type SeededLot, seedLot } from "../../../test/seed";
+import { listForSale, type SeededLot, seedLot } from "../../../test/seed";
 import { activity, items } from "../../db/schema";
 
 let t: TestApp;
@@ -30,17 +30,7 @@ const states = async (lot: SeededLot) =>
 async function soldLot(count: number, netWeightGrams = 2500): Promise<SeededLot> {
   const lot = await seedLot(t, cast.producer, { count, netWeightGrams });
   const key = cast.seller.key;
-  const listing = await t.request("POST", "/v1/events", {
-    key,
-    json: {
-      kind: "listing",
-      code: lot.gtin,
-      shopName: "橘乡网店",
-      listingUrl: "https://shop.example.cn/item/1",
-      price: 9.9,
-    },
-  });
-  expect(listing.status).toBe(201);
+  await listForSale(t, key, lot.gtin);
   const sale = await t.request("POST", "/v1/events", {
     key,
     json: { kind: "sale", items: lot.items.map((i) => i.key), orderNumber: `O-${lot.lot}` },

@@ -24,7 +24,7 @@ afterAll(() => t.close());
 async function listedLot(count: number): Promise<SeededLot> {
   const lot = await seedLot(t, cast.producer, { count });
   const res = await agent.submit("/console/sales", "/console/sales/listing", {
-    code: lot.gtin,
+    listingCode: lot.gtin,
     shopName: "橘乡网店",
     listingPrice: "39.9",
     listingUrl: "https://shop.example.cn/item/1",

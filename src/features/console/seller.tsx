@@ -302,7 +302,13 @@ function SalesDesk({
         <h2>{w.listing}</h2>
         <form method="post" action="/console/sales/listing">
           <Csrf token={csrf} />
-          <Field name="code" label={w.listingCode} values={values} required maxlength={512} />
+          <Field
+            name="listingCode"
+            label={w.listingCode}
+            values={values}
+            required
+            maxlength={512}
+          />
           <div class="grid">
             <div>
               <Field name="shopName" label={w.shopName} values={values} required maxlength={200} />
@@ -529,7 +535,7 @@ export const sellerRoutes = new Hono<AppEnv>()
       const caller = await lifecycleWriter(c, "listing");
       const input = parsed(LifecycleBody, {
         kind: "listing",
-        code: form.code ?? "",
+        code: form.listingCode ?? "",
         shopName: form.shopName ?? "",
         listingUrl: form.listingUrl ?? "",
         price: numberOr(given(form, "listingPrice")) ?? "",

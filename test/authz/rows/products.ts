@@ -34,4 +34,19 @@ export const rows: MatrixRow[] = [
     },
     expect: { none: 401, producer: 201, others: 403 },
   },
+  {
+    operationId: "putProductPicture",
+    request: async ({ t, cast }) => {
+      const product = await seedProduct(t.db, t.clock, cast.producer.org);
+      return {
+        method: "PUT",
+        path: `/v1/products/${product.gtin}/picture`,
+        // The first bytes of a PNG are what makes it one.
+        body: new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0]),
+        headers: { "content-type": "image/png" },
+      };
+    },
+    // Only the product's owner changes its picture.
+    expect: { none: 401, producer: 200, others: 403 },
+  },
 ];
