@@ -131,6 +131,8 @@ describe("producer desk", () => {
     const page = await (await agent.get(lotPage)).text();
     expect(page).toContain('data-testid="item-count">12000<');
     expect(page).toMatch(/data-state="commissioned"><td>[^<]+<\/td><td>12000</);
+    // Each item is shown with the name of the organisation that holds it.
+    expect(page).toMatch(/<\/td><td>台州黄岩蜜橘合作社<\/td><\/tr>/);
     const [commissioned] = await t.db
       .select()
       .from(activity)

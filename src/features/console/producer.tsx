@@ -1,10 +1,12 @@
 // The producer's desk: products with their pictures, lots, commissioning with a progress bar, the
 // lot's items and states, labels as PDF or ZPL, and recalls. Every write is the API's own service
 // under the API's own check, with the member's activity row in the same transaction.
+
+import { inArray } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { encodeComponent } from "../../codes";
-import { CATEGORIES, ITEM_STATES, type Item, type Lot, type Product } from "../../db/schema";
+import { CATEGORIES, ITEM_STATES, type Item, type Lot, orgs, type Product } from "../../db/schema";
 import { requireWriter } from "../../lib/auth";
 import type { AppEnv } from "../../lib/context";
 import { AppError } from "../../lib/errors";
@@ -401,6 +403,7 @@ function LotDetail({
   lot,
   counts,
   items,
+  holders,
   next,
 }: {
   t: ConsoleDict;
@@ -409,6 +412,8 @@ function LotDetail({
   lot: Lot;
   counts: { state: string; n: number }[];
   items: Item[];
+  /** Names of the organisations holding the items shown. */
+  holders: Map<string, string>;
   next: string | null;
 }) {
   const w = t.desk.lot;
@@ -497,7 +502,7 @@ function LotDetail({
                     </td>
                     <td>{states[i.state] ?? i.state}</td>
                     <td>
-                      <code>{i.custodianOrgId ?? "—"}</code>
+                      {i.custodianOrgId ? (holders.get(i.custodianOrgId) ?? i.custodianOrgId) : "—"}
                     </td>
                   </tr>
                 ))}
@@ -740,6 +745,19 @@ export const producerRoutes = new Hono<AppEnv>()
       itemStateCounts(db, lot.id),
       itemPage(db, lot.id, { limit: 50, ...(cursor ? { cursor: cursor.slice(0, 200) } : {}) }),
     ]);
+    const holderIds = [
+      ...new Set(items.items.map((i) => i.custodianOrgId).filter((id): id is string => !!id)),
+    ];
+    const holders = new Map(
+      holderIds.length === 0
+        ? []
+        : (
+            await db
+              .select({ id: orgs.id, nameZh: orgs.nameZh })
+              .from(orgs)
+              .where(inArray(orgs.id, holderIds))
+          ).map((o) => [o.id, o.nameZh]),
+    );
     return page(c, {
       title: (tt) => `${product.nameZh} · ${tt.desk.lot.title(lot.lot)}`,
       nav: "products",
@@ -752,6 +770,7 @@ export const producerRoutes = new Hono<AppEnv>()
           lot={lot}
           counts={counts}
           items={items.items}
+          holders={holders}
           next={items.next}
         />
       ),
