@@ -19,7 +19,10 @@ import type { DatabaseHandle } from "../src/db/types";
 import { seedDemo } from "../src/demo";
 import { runBulk } from "../src/features/console/bulk";
 import { saleGroups } from "../src/features/console/seller";
+import { renderLabelsPdf } from "../src/features/labels/pdf";
 import { renderLabelSheet, renderLabelSvg } from "../src/features/labels/render";
+import { LABEL_STOCKS } from "../src/features/labels/stock";
+import { renderLabelsZpl } from "../src/features/labels/zpl";
 import { systemClock } from "../src/lib/clock";
 import { silentLogger } from "../src/lib/logger";
 import { loadServiceSecrets } from "../src/lib/secrets";
@@ -518,6 +521,32 @@ async function main() {
   results.push({
     name: "10,000-label sheet",
     value: (performance.now() - sheetStart) / 1000,
+    unit: "s",
+  });
+  const printLabels = serials.slice(0, 10_000).map((s) => ({
+    uri: `https://zhuisu.example/01/${gtin}/21/${s}`,
+    elementString: `(01)${gtin}(21)${s}`,
+    title: "Huangyan mandarin",
+  }));
+  for (const stock of ["a4-3x8", "roll-50x30"] as const) {
+    const pdfStart = performance.now();
+    await renderLabelsPdf({ labels: printLabels, stock: LABEL_STOCKS[stock], symbology: "qr" });
+    results.push({
+      name: `10,000-label PDF, ${stock}`,
+      value: (performance.now() - pdfStart) / 1000,
+      unit: "s",
+    });
+  }
+  const zplStart = performance.now();
+  renderLabelsZpl({
+    labels: printLabels,
+    stock: LABEL_STOCKS["roll-50x30"],
+    symbology: "qr",
+    dpi: 203,
+  });
+  results.push({
+    name: "10,000-label ZPL, roll-50x30",
+    value: (performance.now() - zplStart) / 1000,
     unit: "s",
   });
 
