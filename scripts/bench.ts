@@ -238,13 +238,13 @@ async function main() {
   const [sellerOrg] = await handle.db.select().from(orgs).where(eq(orgs.id, me.id));
   const bulkRows = bulkSerials.map(
     (s, i) =>
-      [i + 2, `BULK${Math.floor(i / 2)}`, `/01/${gtin}/21/${s}`, `buyer${i % 97}`, "9.9"] as [
-        number,
-        string,
-        string,
-        string,
-        string,
-      ],
+      [
+        i + 2,
+        `BULK${Math.floor(i / 2)}`,
+        `/01/${gtin}/21/${s}`,
+        `buyer${Math.floor(i / 2) % 97}`,
+        "9.9",
+      ] as [number, string, string, string, string],
   );
   const bulkStart = performance.now();
   const bulk = saleGroups(bulkRows);
