@@ -3,29 +3,29 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import type { AppEnv } from "../../lib/context";
-import { AppError } from "../../lib/errors";
-import { readTable } from "../../lib/tabular";
 import { listAlerts } from "../alerts/service";
 import { lifecycleContext, lifecycleWriter } from "../events/routes";
 import { LifecycleBody } from "../events/schemas";
 import { recordLifecycle } from "../events/service";
-import {
-  checkedGroup,
-  column,
-  type Group,
-  MAX_BULK_ROWS,
-  missingColumns,
-  type Problem,
-  runBulk,
-} from "./bulk";
+import { bulkUpload, checkedGroup, type Group, type Problem } from "./bulk";
 import type { ConsoleDict } from "./i18n";
-import { Field, given, messageOf, numberOr, page, parsed, requireDesk, see } from "./kit";
+import {
+  activityOf,
+  Field,
+  given,
+  numberOr,
+  page,
+  parsed,
+  refusedOn,
+  requireDesk,
+  see,
+  when,
+} from "./kit";
 import { Csrf, type Message } from "./layout";
-import { activityOf, codesOf, Preview, RecentTable, recentEvents } from "./seller";
+import { codesOf, RecentTable, recentEvents } from "./seller";
 import { checkedForm, checkedUpload, requireSession } from "./session";
 
 type Values = Record<string, string>;
-const when = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ");
 
 function ShipmentsDesk({
   t,
@@ -167,32 +167,6 @@ export function waybillGroups(rows: WaybillRow[]): { groups: Group[]; problems: 
   return { groups, problems };
 }
 
-function uploadedRows(form: Values): WaybillRow[] {
-  try {
-    const rows = JSON.parse(form.rows ?? "[]") as unknown;
-    if (
-      Array.isArray(rows) &&
-      rows.length <= MAX_BULK_ROWS &&
-      rows.every(
-        (r) =>
-          Array.isArray(r) &&
-          r.length === 6 &&
-          typeof r[0] === "number" &&
-          r.slice(1).every((x: unknown) => typeof x === "string"),
-      )
-    ) {
-      return rows as WaybillRow[];
-    }
-  } catch {
-    // answered below
-  }
-  throw new AppError(
-    "validation_failed",
-    "form.rows: not the rows of a preview; upload the file again",
-    { errors: [{ path: "form.rows", message: "upload the file again" }] },
-  );
-}
-
 async function carrier(c: Context<AppEnv>) {
   const session = await requireSession(c);
   requireDesk(session.active, ["logistics"], session.t);
@@ -255,93 +229,42 @@ export const carrierRoutes = new Hono<AppEnv>()
         (tx, r) => activityOf(tx, c, actor, `${kind}.record`, `${r.appended.row.id}`),
       );
       return see(c, `/console/shipments?done=${kind}&n=${recorded.affected}`);
-    })().catch(async (error) => {
-      if (!(error instanceof AppError)) throw error;
-      return shipmentsPage(c, active.org.id, {
-        values: form,
-        message: messageOf(t, error),
-        status: error.status,
-      });
-    });
+    })().catch(
+      refusedOn(
+        (message, status) => shipmentsPage(c, active.org.id, { values: form, message, status }),
+        t,
+      ),
+    );
   })
   .post("/console/shipments/upload", async (c) => {
     const { actor, active, t } = await carrier(c);
     const { form, files } = await checkedUpload(c);
-    return (async () => {
-      // A file may hold both actions: the member's organisation must be allowed both.
-      const caller = await lifecycleWriter(c, "sign_off");
-      const commit = form.commit === "yes";
-      let rows: WaybillRow[];
-      if (commit) rows = uploadedRows(form);
-      else {
-        const file = files.file;
-        const table = await readTable(
-          file ? new Uint8Array(await file.arrayBuffer()) : new Uint8Array(),
-          { maxRows: MAX_BULK_ROWS },
-        );
-        const missing = missingColumns(table.columns, WAYBILL_COLUMNS);
-        if (missing.length > 0) {
-          throw new AppError(
-            "validation_failed",
-            `form.file: ${t.desk.bulk.missingColumn(missing.join(", "))}`,
-            { errors: [{ path: "form.file", message: `missing columns: ${missing.join(", ")}` }] },
-          );
-        }
-        rows = table.rows.map((r) => [
-          r.line,
-          column(r, WAYBILL_COLUMNS.action),
-          column(r, WAYBILL_COLUMNS.waybill),
-          column(r, WAYBILL_COLUMNS.item),
-          column(r, WEIGHT),
-          column(r, DESTINATION),
-        ]);
-      }
-      const { groups, problems } = waybillGroups(rows);
-      const outcome = await runBulk(
-        c.var.deps.db,
-        lifecycleContext(c, caller.org),
-        groups,
-        {
-          commit,
-          also: (tx) => activityOf(tx, c, actor, "shipments.upload", `${rows.length} rows`),
-        },
-        problems,
-      );
-      if (outcome.committed) {
-        return shipmentsPage(c, active.org.id, {
-          status: 201,
-          message: {
-            kind: "ok",
-            text: t.desk.bulk.committed(rows.length, outcome.recorded.length),
-          },
-        });
-      }
-      return page(c, {
-        title: (tt) => tt.desk.bulk.previewTitle,
+    // A file may hold both actions: the member's organisation must be allowed both (sign-off
+    // is the narrower).
+    return bulkUpload(
+      c,
+      actor,
+      { form, files },
+      {
+        kind: "sign_off",
+        action: "/console/shipments/upload",
         nav: "shipments",
-        status: outcome.problems.length > 0 ? 422 : 200,
-        ...(commit && outcome.problems.length > 0
-          ? { message: { kind: "err" as const, text: t.desk.bulk.refused } }
-          : {}),
-        body: (csrf, tt) => (
-          <Preview
-            t={tt}
-            csrf={csrf}
-            action="/console/shipments/upload"
-            rows={JSON.stringify(rows)}
-            total={rows.length}
-            problems={outcome.problems}
-            back="/console/shipments"
-          />
-        ),
-      });
-    })().catch(async (error) => {
-      if (!(error instanceof AppError)) throw error;
-      return shipmentsPage(c, active.org.id, {
-        message: messageOf(t, error),
-        status: error.status,
-      });
-    });
+        activity: "shipments.upload",
+        required: WAYBILL_COLUMNS,
+        optional: [WEIGHT, DESTINATION],
+        group: (rows) => waybillGroups(rows as WaybillRow[]),
+        committed: (outcome, rows) =>
+          shipmentsPage(c, active.org.id, {
+            status: 201,
+            message: {
+              kind: "ok",
+              text: t.desk.bulk.committed(rows.length, outcome.recorded.length),
+            },
+          }),
+      },
+    ).catch(
+      refusedOn((message, status) => shipmentsPage(c, active.org.id, { message, status }), t),
+    );
   })
   .get("/console/alerts", async (c) => {
     const { active } = await carrier(c);

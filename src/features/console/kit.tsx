@@ -85,6 +85,26 @@ export function parsed<T>(schema: z.ZodType<T>, value: unknown): T {
   return result.data;
 }
 
+/** A date and time as the console shows them (UTC, to the minute). */
+export const when = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ");
+
+/** The member's activity row for a console write, inside the write's transaction. */
+export function activityOf(
+  tx: Db,
+  c: Context<AppEnv>,
+  actor: MemberActor,
+  action: string,
+  target: string | null,
+): Promise<void> {
+  return recordActivity(tx, c.var.deps.clock, {
+    orgId: actor.orgId,
+    memberId: actor.memberId,
+    sessionId: actor.sessionId,
+    action,
+    target,
+  });
+}
+
 /** Runs a console write and its activity row in one transaction. */
 export function attributed<T>(
   c: Context<AppEnv>,
@@ -92,18 +112,22 @@ export function attributed<T>(
   action: string,
   work: (tx: Db) => Promise<{ result: T; target: string | null }>,
 ): Promise<T> {
-  const { db, clock } = c.var.deps;
-  return db.transaction(async (tx) => {
+  return c.var.deps.db.transaction(async (tx) => {
     const { result, target } = await work(tx);
-    await recordActivity(tx, clock, {
-      orgId: actor.orgId,
-      memberId: actor.memberId,
-      sessionId: actor.sessionId,
-      action,
-      target,
-    });
+    await activityOf(tx, c, actor, action, target);
     return result;
   });
+}
+
+/** The refusal of a form, on the page the form came from (which keeps what was typed). */
+export function refusedOn(
+  render: (message: Message, status: number) => Promise<Response>,
+  t: ConsoleDict,
+): (error: unknown) => Promise<Response> {
+  return async (error) => {
+    if (!(error instanceof AppError)) throw error;
+    return render(messageOf(t, error), error.status);
+  };
 }
 
 export function requireOwnerPage(actor: MemberActor, why: string): void {

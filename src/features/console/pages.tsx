@@ -2,9 +2,8 @@
 import type { ApiKey, Commitment, Member, Org } from "../../db/schema";
 import type { ActiveSession } from "../members/sessions";
 import type { ConsoleDict } from "./i18n";
+import { when } from "./kit";
 import { Csrf } from "./layout";
-
-const when = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ");
 
 export function LoginForm({
   t,

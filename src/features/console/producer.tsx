@@ -10,7 +10,7 @@ import { CATEGORIES, ITEM_STATES, type Item, type Lot, orgs, type Product } from
 import { requireWriter } from "../../lib/auth";
 import type { AppEnv } from "../../lib/context";
 import { AppError } from "../../lib/errors";
-import { recordActivity } from "../members/activity";
+import { escapeMarkup } from "../labels/symbols";
 import { dict as pageDict } from "../pages/i18n";
 import { aiParam, baseUrl, gtinParam } from "../products/edge";
 import { CommissionBody, PdfLabelsQuery, ZplLabelsQuery } from "../products/item-schemas";
@@ -34,13 +34,14 @@ import { createRecall } from "../recalls/service";
 import type { DeskDict } from "./desk-i18n";
 import type { ConsoleDict } from "./i18n";
 import {
+  activityOf,
   attributed,
   Field,
   given,
-  messageOf,
   numberOr,
   page,
   parsed,
+  refusedOn,
   requireDesk,
   see,
   streamedPage,
@@ -49,7 +50,6 @@ import { Csrf, type Message } from "./layout";
 import { LicenceRows, licencesOf } from "./register";
 import { checkedForm, checkedUpload, requireSession } from "./session";
 
-const day = (d: Date) => d.toISOString().slice(0, 10);
 const productPath = (gtin: string) => `/console/products/${gtin}`;
 const lotPath = (gtin: string, lot: string) => `${productPath(gtin)}/lots/${encodeComponent(lot)}`;
 
@@ -603,17 +603,6 @@ async function productPage(
   });
 }
 
-/** The refusal of a form, on the page the form came from, with what was typed kept. */
-function refusedOn(
-  render: (message: Message, status: number) => Promise<Response>,
-  t: ConsoleDict,
-): (error: unknown) => Promise<Response> {
-  return async (error) => {
-    if (!(error instanceof AppError)) throw error;
-    return render(messageOf(t, error), error.status);
-  };
-}
-
 const okMessage = (w: DeskDict, done: string | undefined): Message | null => {
   const text =
     done === "registered"
@@ -805,13 +794,13 @@ export const producerRoutes = new Hono<AppEnv>()
           },
           { lot, product, serials: { generate: total }, actor: caller.org },
           async (tx, rows) => {
-            await recordActivity(tx, c.var.deps.clock, {
-              orgId: actor.orgId,
-              memberId: actor.memberId,
-              sessionId: actor.sessionId,
-              action: "items.commission",
-              target: `/01/${product.gtin}/10/${lot.lot} × ${rows.length}`,
-            });
+            await activityOf(
+              tx,
+              c,
+              actor,
+              "items.commission",
+              `/01/${product.gtin}/10/${lot.lot} × ${rows.length}`,
+            );
           },
         ).then(
           (rows) => ({ ok: true as const, n: rows.length }),
@@ -843,7 +832,7 @@ export const producerRoutes = new Hono<AppEnv>()
             });
           }
           const detail = error instanceof AppError ? error.detail : t.error;
-          yield `</section><p class="err" role="alert">${w.failed}${escapeHtml(detail)}</p>`;
+          yield `</section><p class="err" role="alert">${w.failed}${escapeMarkup(detail)}</p>`;
         }
         yield `<p><a href="${path}">${w.back}</a></p>`;
       },
@@ -874,10 +863,3 @@ export const producerRoutes = new Hono<AppEnv>()
     const { lot } = await ownLot(c, "list its items");
     return csvExport(c, lot, lotSerialBatches(c.var.deps.db, lot.id), baseUrl(c));
   });
-
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[ch]!,
-  );
-}

@@ -7,7 +7,7 @@ import { type Cast, makeCast, makeMember } from "../../../test/factories";
 import { type ConsoleAgent, consoleAgent } from "../../../test/helpers/console-agent";
 import { xlsxOf } from "../../../test/helpers/xlsx";
 import { type SeededLot, seedLot } from "../../../test/seed";
-import { activity, complaints, events, items, receipts } from "../../db/schema";
+import { activity, alerts, complaints, events, items, receipts } from "../../db/schema";
 
 let t: TestApp;
 let cast: Cast;
@@ -183,6 +183,36 @@ describe("seller desk", () => {
     const html = await res.text();
     expect([...html.matchAll(/data-line="(\d+)"/g)].map((m) => m[1])).toEqual(["3"]);
     expect(await states(lot)).toEqual(["commissioned", "sold"]);
+  });
+
+  it("raises the recalled-goods alert for a committed file, not for its preview", async () => {
+    const lot = await listedLot(1);
+    const recall = await t.request("POST", "/v1/recalls", {
+      key: cast.producer.key,
+      json: {
+        product: lot.gtin,
+        level: "II",
+        reason: "农残超标",
+        instructions: "停止食用",
+        contacts: "400-000-0000",
+      },
+    });
+    expect(recall.status).toBe(201);
+    const recalledAlerts = () => t.db.$count(alerts, eq(alerts.kind, "sale_of_recalled"));
+    const before = await recalledAlerts();
+    const text = `orderNumber,item\nR1,${lot.items[0]!.key}`;
+    const preview = await agent.submit("/console/sales", "/console/sales/upload", {
+      file: csvFile(text),
+    });
+    expect(preview.status).toBe(422);
+    expect(await recalledAlerts()).toBe(before);
+    const commit = await agent.submit("/console/sales", "/console/sales/upload", {
+      rows: JSON.stringify([[2, "R1", lot.items[0]!.key, "", ""]]),
+      commit: "yes",
+    });
+    expect(commit.status).toBe(422);
+    expect(await recalledAlerts()).toBe(before + 1);
+    expect(await states(lot)).toEqual(["commissioned"]);
   });
 
   it("refuses a file without the columns it needs, naming them", async () => {

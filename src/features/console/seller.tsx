@@ -8,41 +8,31 @@ import { Hono } from "hono";
 import { events } from "../../db/schema";
 import type { AppEnv } from "../../lib/context";
 import { AppError } from "../../lib/errors";
-import { csvCell, readTable } from "../../lib/tabular";
+import { csvCell } from "../../lib/tabular";
 import { answerComplaint, listComplaints } from "../complaints/service";
 import { orgCredit } from "../credit/service";
 import type { IssuedReceipt } from "../events/receipts";
 import { lifecycleContext, lifecycleWriter } from "../events/routes";
 import { LifecycleBody } from "../events/schemas";
-import { type Recorded, recordLifecycle } from "../events/service";
-import { recordActivity } from "../members/activity";
-import type { MemberActor } from "../members/policy";
-import {
-  checkedGroup,
-  column,
-  type Group,
-  MAX_BULK_ROWS,
-  missingColumns,
-  PROBLEMS_SHOWN,
-  type Problem,
-  runBulk,
-} from "./bulk";
+import { recordLifecycle } from "../events/service";
+import { bulkUpload, checkedGroup, type Group, type Problem } from "./bulk";
 import type { ConsoleDict } from "./i18n";
 import {
+  activityOf,
   attributed,
   Field,
   given,
-  messageOf,
   numberOr,
   page,
   parsed,
+  refusedOn,
   requireDesk,
   see,
+  when,
 } from "./kit";
 import { Csrf, type Message } from "./layout";
 import { checkedForm, checkedUpload, requireSession } from "./session";
 
-const when = (d: Date) => d.toISOString().slice(0, 16).replace("T", " ");
 type Values = Record<string, string>;
 
 /** The codes of a scanner field: one per line (a USB scanner types the code and Enter). */
@@ -51,22 +41,6 @@ export const codesOf = (text: string | undefined) =>
     .split(/[\r\n]+/)
     .map((s) => s.trim())
     .filter((s) => s !== "");
-
-export async function activityOf(
-  tx: Parameters<typeof recordActivity>[0],
-  c: Context<AppEnv>,
-  actor: MemberActor,
-  action: string,
-  target: string | null,
-) {
-  await recordActivity(tx, c.var.deps.clock, {
-    orgId: actor.orgId,
-    memberId: actor.memberId,
-    sessionId: actor.sessionId,
-    action,
-    target,
-  });
-}
 
 /** What a recent event of this organisation shows in a desk's list. */
 export async function recentEvents(c: Context<AppEnv>, orgId: string, kinds: string[]) {
@@ -129,75 +103,6 @@ export function RecentTable({
         ))}
       </tbody>
     </table>
-  );
-}
-
-/** The preview of an upload: its problems, or the button that commits exactly these rows. */
-export function Preview({
-  t,
-  csrf,
-  action,
-  rows,
-  total,
-  problems,
-  back,
-}: {
-  t: ConsoleDict;
-  csrf: string;
-  action: string;
-  rows: string;
-  total: number;
-  problems: Problem[];
-  back: string;
-}) {
-  const w = t.desk.bulk;
-  if (problems.length === 0) {
-    return (
-      <section>
-        <p class="ok" role="status">
-          {w.ok(total)}
-        </p>
-        <form method="post" action={action}>
-          <Csrf token={csrf} />
-          <input type="hidden" name="rows" value={rows} />
-          <input type="hidden" name="commit" value="yes" />
-          <button type="submit">{w.commit}</button>
-        </form>
-        <p>
-          <a href={back}>{w.again}</a>
-        </p>
-      </section>
-    );
-  }
-  const lines = new Set(problems.map((p) => p.line));
-  return (
-    <section class="scroll">
-      <p class="err" role="alert" data-testid="bulk-refused">
-        {w.bad(lines.size, total)}
-      </p>
-      <table>
-        <thead>
-          <tr>
-            <th class="num">{w.line}</th>
-            <th>{w.problem}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {problems.slice(0, PROBLEMS_SHOWN).map((p) => (
-            <tr data-line={p.line}>
-              <td class="num">{p.line}</td>
-              <td>{p.message}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {problems.length > PROBLEMS_SHOWN ? (
-        <p class="muted">{w.shownFirst(PROBLEMS_SHOWN)}</p>
-      ) : null}
-      <p>
-        <a href={back}>{w.again}</a>
-      </p>
-    </section>
   );
 }
 
@@ -394,34 +299,6 @@ export function saleGroups(rows: SaleRow[]): { groups: Group[]; problems: Proble
   return { groups, problems };
 }
 
-function uploadedRows(form: Values): SaleRow[] {
-  try {
-    const rows = JSON.parse(form.rows ?? "[]") as unknown;
-    if (
-      Array.isArray(rows) &&
-      rows.length <= MAX_BULK_ROWS &&
-      rows.every(
-        (r) =>
-          Array.isArray(r) &&
-          r.length === 5 &&
-          typeof r[0] === "number" &&
-          r.slice(1).every((x: unknown) => typeof x === "string"),
-      )
-    ) {
-      return rows as SaleRow[];
-    }
-  } catch {
-    // answered below
-  }
-  throw new AppError(
-    "validation_failed",
-    "form.rows: not the rows of a preview; upload the file again",
-    {
-      errors: [{ path: "form.rows", message: "upload the file again" }],
-    },
-  );
-}
-
 async function seller(c: Context<AppEnv>) {
   const session = await requireSession(c);
   requireDesk(session.active, ["seller"], session.t);
@@ -519,14 +396,12 @@ export const sellerRoutes = new Hono<AppEnv>()
         kind: "ok",
         text: t.desk.bulk.committed(recorded.affected, 1),
       });
-    })().catch(async (error) => {
-      if (!(error instanceof AppError)) throw error;
-      return salesPage(c, active.org.id, {
-        values: form,
-        message: messageOf(t, error),
-        status: error.status,
-      });
-    });
+    })().catch(
+      refusedOn(
+        (message, status) => salesPage(c, active.org.id, { values: form, message, status }),
+        t,
+      ),
+    );
   })
   .post("/console/sales/listing", async (c) => {
     const { actor, active, t } = await seller(c);
@@ -544,89 +419,36 @@ export const sellerRoutes = new Hono<AppEnv>()
         activityOf(tx, c, actor, "listing.record", `${r.appended.row.id}`),
       );
       return see(c, "/console/sales?done=listing");
-    })().catch(async (error) => {
-      if (!(error instanceof AppError)) throw error;
-      return salesPage(c, active.org.id, {
-        values: form,
-        message: messageOf(t, error),
-        status: error.status,
-      });
-    });
+    })().catch(
+      refusedOn(
+        (message, status) => salesPage(c, active.org.id, { values: form, message, status }),
+        t,
+      ),
+    );
   })
   .post("/console/sales/upload", async (c) => {
     const { actor, active, t } = await seller(c);
     const { form, files } = await checkedUpload(c);
-    return (async () => {
-      // The same check as POST /v1/events of kind sale, before a row is read.
-      const caller = await lifecycleWriter(c, "sale");
-      const commit = form.commit === "yes";
-      let rows: SaleRow[];
-      if (commit) rows = uploadedRows(form);
-      else {
-        const file = files.file;
-        const table = await readTable(
-          file ? new Uint8Array(await file.arrayBuffer()) : new Uint8Array(),
-          { maxRows: MAX_BULK_ROWS },
-        );
-        const missing = missingColumns(table.columns, SALE_COLUMNS);
-        if (missing.length > 0) {
-          throw new AppError(
-            "validation_failed",
-            `form.file: ${t.desk.bulk.missingColumn(missing.join(", "))}`,
-            {
-              errors: [{ path: "form.file", message: `missing columns: ${missing.join(", ")}` }],
-            },
-          );
-        }
-        rows = table.rows.map((r) => [
-          r.line,
-          column(r, SALE_COLUMNS.orderNumber),
-          column(r, SALE_COLUMNS.item),
-          column(r, BUYER),
-          column(r, PRICE),
-        ]);
-      }
-      const { groups, problems } = saleGroups(rows);
-      const outcome = await runBulk(
-        c.var.deps.db,
-        lifecycleContext(c, caller.org),
-        groups,
-        {
-          commit,
-          also: (tx) => activityOf(tx, c, actor, "sales.upload", `${rows.length} rows`),
-        },
-        problems,
-      );
-      if (outcome.committed) {
-        const receipts = outcome.recorded.flatMap((r: Recorded) => r.receipts ?? []);
-        return slipPage(c, receipts, {
-          kind: "ok",
-          text: t.desk.bulk.committed(rows.length, outcome.recorded.length),
-        });
-      }
-      return page(c, {
-        title: (tt) => tt.desk.bulk.previewTitle,
+    return bulkUpload(
+      c,
+      actor,
+      { form, files },
+      {
+        kind: "sale",
+        action: "/console/sales/upload",
         nav: "sales",
-        status: outcome.problems.length > 0 ? 422 : 200,
-        ...(commit && outcome.problems.length > 0
-          ? { message: { kind: "err", text: t.desk.bulk.refused } }
-          : {}),
-        body: (csrf, tt) => (
-          <Preview
-            t={tt}
-            csrf={csrf}
-            action="/console/sales/upload"
-            rows={JSON.stringify(rows)}
-            total={rows.length}
-            problems={outcome.problems}
-            back="/console/sales"
-          />
-        ),
-      });
-    })().catch(async (error) => {
-      if (!(error instanceof AppError)) throw error;
-      return salesPage(c, active.org.id, { message: messageOf(t, error), status: error.status });
-    });
+        activity: "sales.upload",
+        required: SALE_COLUMNS,
+        optional: [BUYER, PRICE],
+        group: (rows) => saleGroups(rows as SaleRow[]),
+        committed: (outcome, rows) =>
+          slipPage(
+            c,
+            outcome.recorded.flatMap((r) => r.receipts ?? []),
+            { kind: "ok", text: t.desk.bulk.committed(rows.length, outcome.recorded.length) },
+          ),
+      },
+    ).catch(refusedOn((message, status) => salesPage(c, active.org.id, { message, status }), t));
   })
   .get("/console/complaints", async (c) => {
     const { t } = await seller(c);
@@ -652,10 +474,7 @@ export const sellerRoutes = new Hono<AppEnv>()
         return { result: null, target: id };
       });
       return see(c, "/console/complaints?done=answered");
-    })().catch(async (error) => {
-      if (!(error instanceof AppError)) throw error;
-      return complaintsPage(c, messageOf(t, error), error.status);
-    });
+    })().catch(refusedOn((message, status) => complaintsPage(c, message, status), t));
   })
   .get("/console/credit", async (c) => {
     const { active, t } = await requireSession(c);

@@ -130,19 +130,30 @@ export async function recordLifecycle(
       return recorded;
     })
     .catch(async (error: unknown) => {
-      // Attempts to sell recalled goods or sign off what was never sent are signals: raised after the rollback.
-      if (input.kind === "sale" || input.kind === "sign_off") {
-        const details =
-          input.kind === "sale" ? { orderNumber: input.orderNumber } : { waybill: input.waybill };
-        await alertOnRefusal(
-          db,
-          ctx.clock,
-          { kind: input.kind, callerOrgId: ctx.caller.id, details },
-          error,
-        );
-      }
+      await alertOnLifecycleRefusal(db, ctx, input, error);
       throw error;
     });
+}
+
+/**
+ * Attempts to sell recalled goods or sign off what was never sent are signals: raised after the
+ * rollback of the attempt, outside its transaction, so they stay.
+ */
+export async function alertOnLifecycleRefusal(
+  db: Db,
+  ctx: LifecycleContext,
+  input: LifecycleInput,
+  error: unknown,
+): Promise<void> {
+  if (input.kind !== "sale" && input.kind !== "sign_off") return;
+  const details =
+    input.kind === "sale" ? { orderNumber: input.orderNumber } : { waybill: input.waybill };
+  await alertOnRefusal(
+    db,
+    ctx.clock,
+    { kind: input.kind, callerOrgId: ctx.caller.id, details },
+    error,
+  );
 }
 
 async function recordListing(
