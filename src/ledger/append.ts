@@ -1,5 +1,5 @@
 // The one append path of the ledger: lifecycle API and EPCIS capture both write events through here.
-import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { type AnyColumn, and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { rowFromJson } from "../db/json-rows";
 import { rowsOf } from "../db/rows";
 import { type EventRow, eventSubjects, events } from "../db/schema";
@@ -275,6 +275,10 @@ export async function appendEvent(
   const [appended] = await appendEvents(tx, recordTime, [draft], hashId ? [hashId] : undefined);
   return appended!;
 }
+
+/** Events still standing: no error declaration of theirs is stored (`id` names the event's row id). */
+export const standing = (id: SQL | AnyColumn): SQL =>
+  sql`not exists (select 1 from events as declared where declared.declares = ${id})`;
 
 export async function eventByHashId(db: Db, hashId: string): Promise<EventRow | null> {
   const [row] = await db

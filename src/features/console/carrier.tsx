@@ -22,7 +22,7 @@ import {
   when,
 } from "./kit";
 import { Csrf, type Message } from "./layout";
-import { codesOf, RecentTable, recentEvents } from "./seller";
+import { codesOf, correctFromDesk, RecentTable, recentEvents } from "./seller";
 import { checkedForm, checkedUpload, requireSession } from "./session";
 
 type Values = Record<string, string>;
@@ -103,7 +103,13 @@ function ShipmentsDesk({
       </section>
       <section class="scroll">
         <h2>{w.recent}</h2>
-        <RecentTable t={t} rows={recent} referenceLabel={w.waybill} />
+        <RecentTable
+          t={t}
+          csrf={csrf}
+          rows={recent}
+          referenceLabel={w.waybill}
+          action="/console/shipments/correct"
+        />
       </section>
     </>
   );
@@ -200,7 +206,9 @@ export const carrierRoutes = new Hono<AppEnv>()
         ? t.desk.shipments.dispatched(n)
         : done === "sign_off"
           ? t.desk.shipments.signedOff(n)
-          : null;
+          : done === "correction"
+            ? t.desk.correction.done
+            : null;
     return shipmentsPage(c, active.org.id, { message: text ? { kind: "ok", text } : null });
   })
   .post("/console/shipments", async (c) => {
@@ -235,6 +243,15 @@ export const carrierRoutes = new Hono<AppEnv>()
         t,
       ),
     );
+  })
+  .post("/console/shipments/correct", async (c) => {
+    const { actor, active, t } = await carrier(c);
+    const form = await checkedForm(c);
+    return correctFromDesk(c, actor, form)
+      .then(() => see(c, "/console/shipments?done=correction"))
+      .catch(
+        refusedOn((message, status) => shipmentsPage(c, active.org.id, { message, status }), t),
+      );
   })
   .post("/console/shipments/upload", async (c) => {
     const { actor, active, t } = await carrier(c);

@@ -185,6 +185,19 @@ const zh = {
     kind: "动作",
     kinds: { dispatch: "发货", sign_off: "签收" } as Record<string, string>,
   },
+  correction: {
+    column: "更正",
+    corrected: "已更正",
+    open: "登记有误？",
+    reason: "原因",
+    reasons: {
+      did_not_occur: "误录：此事未发生",
+      incorrect_data: "信息有误（之后重新登记正确的）",
+    } as Record<string, string>,
+    note: "说明（消费者和监管部门可见）",
+    submit: "声明更正",
+    done: "已声明更正：原记录保留并标为已更正，相关单件的状态已按其余记录恢复。",
+  },
   alerts: {
     title: "预警",
     intro: "本企业的记录触发的预警（如空包、过快签收），以及监管部门的处理。",
@@ -382,6 +395,19 @@ const en: DeskDict = {
     recent: "Recent shipments",
     kind: "Action",
     kinds: { dispatch: "Dispatch", sign_off: "Sign-off" },
+  },
+  correction: {
+    column: "Correction",
+    corrected: "Corrected",
+    open: "Recorded by mistake?",
+    reason: "Reason",
+    reasons: {
+      did_not_occur: "It did not happen",
+      incorrect_data: "Wrong details (record the right one after)",
+    },
+    note: "Note (shown to consumers and regulators)",
+    submit: "Declare the correction",
+    done: "Correction declared: the record stays, marked corrected, and its items are back in the state the rest of their history gives.",
   },
   alerts: {
     title: "Alerts",

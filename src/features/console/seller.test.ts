@@ -1,6 +1,6 @@
 // The seller's desk over HTTP: a sale by form gives the buyers' receipt codes once; a day's orders
 // by file are previewed with every bad row named and committed whole or not at all.
-import { eq, inArray } from "drizzle-orm";
+import { desc, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/app";
 import { type Cast, makeCast, makeMember } from "../../../test/factories";
@@ -258,5 +258,72 @@ describe("seller desk", () => {
     expect((await producer.get("/console/sales")).status).toBe(403);
     expect((await producer.get("/console/complaints")).status).toBe(403);
     expect((await producer.get("/console/credit")).status).toBe(200);
+  });
+});
+
+const latestSale = async () =>
+  (
+    await t.db
+      .select()
+      .from(events)
+      .where(eq(events.kind, "sale"))
+      .orderBy(desc(events.id))
+      .limit(1)
+  )[0];
+
+describe("correcting a mistaken sale at the desk", () => {
+  it("declares it from the recent list: the record stays, marked, and the item is back on sale", async () => {
+    const lot = await listedLot(1);
+    const sold = await agent.submit("/console/sales", "/console/sales", {
+      items: lot.items[0]!.key,
+      orderNumber: "TB-WRONG",
+    });
+    expect(sold.status).toBe(201);
+    const sale = await latestSale();
+    const desk = await (await agent.get("/console/sales")).text();
+    expect(desk).toContain('action="/console/sales/correct"');
+    expect(desk).toContain(`value="${sale!.eventId}"`);
+    const res = await agent.submit("/console/sales", "/console/sales/correct", {
+      eventId: sale!.eventId,
+      reason: "did_not_occur",
+      note: "订单号录错",
+    });
+    expect(res.status).toBe(303);
+    const after = await (await agent.get(res.headers.get("location")!)).text();
+    expect(after).toContain("已声明更正");
+    expect(after).toMatch(new RegExp(`data-event="${sale!.id}"[^]*?已更正`));
+    expect(await states(lot)).toEqual(["commissioned"]);
+    const [declaration] = await t.db.select().from(events).where(eq(events.declares, sale!.id));
+    expect(declaration?.actorOrgId).toBe(cast.seller.org.id);
+    expect(await t.db.$count(activity, eq(activity.action, "event.correct"))).toBe(1);
+  });
+
+  it("shows the refusal on the desk when a later event rests on the sale, and writes nothing", async () => {
+    const lot = await listedLot(1);
+    await agent.submit("/console/sales", "/console/sales", {
+      items: lot.items[0]!.key,
+      orderNumber: "TB-SENT",
+    });
+    const sale = await latestSale();
+    const sent = await t.request("POST", "/v1/events", {
+      key: cast.logistics.key,
+      json: {
+        kind: "dispatch",
+        items: [lot.items[0]!.key],
+        waybill: "SF-SENT",
+        carrierOrgId: cast.logistics.org.id,
+        parcelWeightGrams: 2600,
+        destinationRegion: "330106",
+      },
+    });
+    expect(sent.status).toBe(201);
+    const res = await agent.submit("/console/sales", "/console/sales/correct", {
+      eventId: sale!.eventId,
+      reason: "did_not_occur",
+    });
+    expect(res.status).toBe(409);
+    expect(await res.text()).toContain("dispatch");
+    expect(await t.db.$count(events, eq(events.declares, sale!.id))).toBe(0);
+    expect(await states(lot)).toEqual(["dispatched"]);
   });
 });

@@ -2,10 +2,11 @@
 // all-or-nothing commit), the buyers' receipt codes as a slip and a CSV, complaints to answer, and
 // its own credit with every factor. Writes run the API's services under the API's checks.
 
-import { and, desc, eq, inArray } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { events } from "../../db/schema";
+import { standing } from "../../ledger/append";
 import type { AppEnv } from "../../lib/context";
 import { AppError } from "../../lib/errors";
 import { csvCell } from "../../lib/tabular";
@@ -13,7 +14,7 @@ import { answerComplaint, listComplaints } from "../complaints/service";
 import { orgCredit } from "../credit/service";
 import type { IssuedReceipt } from "../events/receipts";
 import { lifecycleContext, lifecycleWriter } from "../events/routes";
-import { LifecycleBody } from "../events/schemas";
+import { ERROR_REASONS, LifecycleBody } from "../events/schemas";
 import { recordLifecycle } from "../events/service";
 import { bulkUpload, checkedGroup, type Group, type Problem } from "./bulk";
 import type { ConsoleDict } from "./i18n";
@@ -47,9 +48,11 @@ export async function recentEvents(c: Context<AppEnv>, orgId: string, kinds: str
   const rows = await c.var.deps.db
     .select({
       id: events.id,
+      eventId: events.eventId,
       kind: events.kind,
       eventTime: events.eventTime,
       document: events.document,
+      corrected: sql<boolean>`not ${standing(events.id)}`,
     })
     .from(events)
     .where(and(eq(events.actorOrgId, orgId), inArray(events.kind, kinds)))
@@ -67,20 +70,37 @@ export async function recentEvents(c: Context<AppEnv>, orgId: string, kinds: str
     const count =
       (doc.epcList?.length ?? 0) +
       (doc.quantityList ?? []).reduce((n, q) => n + (q.quantity ?? 0), 0);
-    return { id: r.id, kind: r.kind, at: r.eventTime, reference, count };
+    return {
+      id: r.id,
+      eventId: r.eventId,
+      kind: r.kind,
+      at: r.eventTime,
+      reference,
+      count,
+      corrected: Boolean(r.corrected),
+    };
   });
 }
 
+/**
+ * A desk's recent events; each one not yet corrected has a small form that declares it
+ * erroneous (POST `action`, the lifecycle API's `correction` under its checks).
+ */
 export function RecentTable({
   t,
+  csrf,
   rows,
   referenceLabel,
+  action,
 }: {
   t: ConsoleDict;
+  csrf: string;
   rows: Awaited<ReturnType<typeof recentEvents>>;
   referenceLabel: string;
+  action: string;
 }) {
   const kinds = t.desk.shipments.kinds;
+  const w = t.desk.correction;
   if (rows.length === 0) return <p class="muted">{t.desk.none}</p>;
   return (
     <table>
@@ -90,19 +110,60 @@ export function RecentTable({
           <th>{t.desk.shipments.kind}</th>
           <th>{referenceLabel}</th>
           <th class="num">{t.desk.sales.count}</th>
+          <th>{w.column}</th>
         </tr>
       </thead>
       <tbody>
         {rows.map((r) => (
           <tr data-event={r.id}>
-            <td>{when(r.at)}</td>
+            <td>{r.corrected ? <s>{when(r.at)}</s> : when(r.at)}</td>
             <td>{kinds[r.kind] ?? (r.kind === "sale" ? t.desk.sales.title : r.kind)}</td>
             <td>{r.reference}</td>
             <td class="num">{r.count}</td>
+            <td>
+              {r.corrected ? (
+                <span class="badge">{w.corrected}</span>
+              ) : (
+                <details>
+                  <summary>{w.open}</summary>
+                  <form method="post" action={action}>
+                    <Csrf token={csrf} />
+                    <input type="hidden" name="eventId" value={r.eventId} />
+                    <label for={`reason-${r.id}`}>{w.reason}</label>
+                    <select id={`reason-${r.id}`} name="reason">
+                      {ERROR_REASONS.map((reason) => (
+                        <option value={reason}>{w.reasons[reason] ?? reason}</option>
+                      ))}
+                    </select>
+                    <label for={`note-${r.id}`}>{w.note}</label>
+                    <input id={`note-${r.id}`} name="note" maxlength={1000} />
+                    <button type="submit">{w.submit}</button>
+                  </form>
+                </details>
+              )}
+            </td>
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** A desk's correction form, recorded as POST /v1/events kind `correction` is, with its activity row. */
+export async function correctFromDesk(
+  c: Context<AppEnv>,
+  actor: Parameters<typeof activityOf>[2],
+  form: Values,
+): Promise<void> {
+  const caller = await lifecycleWriter(c, "correction");
+  const input = parsed(LifecycleBody, {
+    kind: "correction",
+    eventId: form.eventId ?? "",
+    reason: form.reason ?? "",
+    note: given(form, "note"),
+  });
+  await recordLifecycle(c.var.deps.db, lifecycleContext(c, caller.org), input, (tx, r) =>
+    activityOf(tx, c, actor, "event.correct", `${r.appended.row.id}`),
   );
 }
 
@@ -241,7 +302,13 @@ function SalesDesk({
       </section>
       <section class="scroll">
         <h2>{w.recent}</h2>
-        <RecentTable t={t} rows={recent} referenceLabel={w.orderNumber} />
+        <RecentTable
+          t={t}
+          csrf={csrf}
+          rows={recent}
+          referenceLabel={w.orderNumber}
+          action="/console/sales/correct"
+        />
       </section>
     </>
   );
@@ -370,9 +437,20 @@ export const sellerRoutes = new Hono<AppEnv>()
   .get("/console/sales", async (c) => {
     const { active, t } = await seller(c);
     const done = c.req.query("done");
-    return salesPage(c, active.org.id, {
-      message: done === "listing" ? { kind: "ok", text: t.desk.sales.listed } : null,
-    });
+    const text =
+      done === "listing"
+        ? t.desk.sales.listed
+        : done === "correction"
+          ? t.desk.correction.done
+          : null;
+    return salesPage(c, active.org.id, { message: text ? { kind: "ok", text } : null });
+  })
+  .post("/console/sales/correct", async (c) => {
+    const { actor, active, t } = await seller(c);
+    const form = await checkedForm(c);
+    return correctFromDesk(c, actor, form)
+      .then(() => see(c, "/console/sales?done=correction"))
+      .catch(refusedOn((message, status) => salesPage(c, active.org.id, { message, status }), t));
   })
   .post("/console/sales", async (c) => {
     const { actor, active, t } = await seller(c);

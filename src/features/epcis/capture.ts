@@ -1,12 +1,13 @@
 // EPCIS capture: validate a whole document first, then append its events through the ledger's one append path.
 import { inArray } from "drizzle-orm";
-import { type CaptureErrorBehaviour, type CaptureProblem, events } from "../../db/schema";
+import { type CaptureErrorBehaviour, type CaptureProblem, events, type Org } from "../../db/schema";
 import type { Db } from "../../db/types";
-import { type Appended, appendEvents, type EventDraft } from "../../ledger/append";
+import { type Appended, appendEvents, type EventDraft, eventByHashId } from "../../ledger/append";
 import { eventHashId, eventsOfDocument } from "../../ledger/event-hash";
 import type { Clock } from "../../lib/clock";
 import { AppError, type FieldError } from "../../lib/errors";
 import type { Logger } from "../../lib/logger";
+import { getOrg } from "../orgs/service";
 import { eventSubjects } from "./subjects";
 import {
   checkEvent,
@@ -28,6 +29,7 @@ export const EPCIS_EXCEPTION = {
   captureLimit: "epcisException:CaptureLimitExceededException",
   exists: "epcisException:ResourceAlreadyExistsException",
   implementation: "epcisException:ImplementationException",
+  security: "epcisException:SecurityException",
 } as const;
 
 export interface CaptureDeps {
@@ -192,6 +194,64 @@ function declarationProblem(index: number, event: JsonObject): CaptureProblem {
 const DECLARATION_DETAIL =
   "this event declares an error in an event already stored, and the ledger could not record the declaration; nothing was stored for it";
 
+/**
+ * Who may declare a stored event erroneous through capture: the organisation that recorded it,
+ * or a regulator. An event the lifecycle API recorded moved items; declaring it here would leave
+ * their states as it set them, so it is corrected through the lifecycle API, which replays them.
+ */
+async function declarationRefusal(
+  db: Db,
+  event: JsonObject,
+  hashId: string,
+  capturer: Org | null,
+): Promise<{ status: 403 | 409; detail: string } | null> {
+  if (!isObject(event.errorDeclaration)) return null;
+  const original = await eventByHashId(db, hashId);
+  // Declaring an event this repository never stored is recorded as it comes (EPCIS 2.0, 7.4.1.3).
+  if (!original) return null;
+  if (original.actorOrgId !== capturer?.id && !capturer?.roles.includes("regulator")) {
+    return {
+      status: 403,
+      detail: `event ${original.eventId} was recorded by ${original.actorOrgId ?? "a buyer"}; only that organisation or a regulator declares it erroneous`,
+    };
+  }
+  if (original.kind !== "epcis") {
+    return {
+      status: 409,
+      detail: `event ${original.eventId} is a ${original.kind} event of the lifecycle API; correct it with POST /v1/events (kind correction), which also puts its items' states right`,
+    };
+  }
+  return null;
+}
+
+async function declarationRefusals(
+  db: Db,
+  candidates: { index: number; event: JsonObject }[],
+  context: unknown[],
+  actorOrgId: string,
+): Promise<CaptureProblem[]> {
+  const declarations = candidates.filter((c) => isObject(c.event.errorDeclaration));
+  if (declarations.length === 0) return [];
+  const capturer = await getOrg(db, actorOrgId).catch(() => null);
+  const problems: CaptureProblem[] = [];
+  for (const c of declarations) {
+    const refusal = await declarationRefusal(
+      db,
+      c.event,
+      await eventHashId(c.event, context),
+      capturer,
+    );
+    if (refusal) {
+      problems.push({
+        ...problemOf(c.index, c.event, refusal.detail),
+        type: refusal.status === 403 ? EPCIS_EXCEPTION.security : EPCIS_EXCEPTION.exists,
+        status: refusal.status,
+      });
+    }
+  }
+  return problems;
+}
+
 /** Thrown inside a rollback transaction to undo it, with the problems that refuse the document. */
 class RefusedDocument extends Error {
   constructor(readonly problems: CaptureProblem[]) {
@@ -266,6 +326,13 @@ export async function captureEvents(
       status: 409,
     });
   }
+  const refusedDeclarations = await declarationRefusals(
+    deps.db,
+    candidates.filter((c) => !conflicts.has(c.index)),
+    prepared.context,
+    actorOrgId,
+  );
+  errors.push(...refusedDeclarations);
   errors.sort((a, b) => (a.eventIndex ?? 0) - (b.eventIndex ?? 0));
   if (behaviour === "rollback" && errors.length > 0) return { captured: 0, duplicates: 0, errors };
 
@@ -276,7 +343,8 @@ export async function captureEvents(
     actorOrgId,
     subjects: eventSubjects(c.event),
   });
-  const unique = candidates.filter((c) => !conflicts.has(c.index));
+  const refused = new Set(refusedDeclarations.map((p) => p.eventIndex));
+  const unique = candidates.filter((c) => !conflicts.has(c.index) && !refused.has(c.index));
   let duplicates = 0;
   const count = (appended: Appended[]) => {
     let captured = 0;
@@ -287,10 +355,7 @@ export async function captureEvents(
     return captured;
   };
 
-  const refusedDeclarations = (
-    chunk: { index: number; event: JsonObject }[],
-    appended: Appended[],
-  ) =>
+  const lostDeclarations = (chunk: { index: number; event: JsonObject }[], appended: Appended[]) =>
     chunk.flatMap((c, i) =>
       declarationLost(c.event, appended[i]!) ? [declarationProblem(c.index, c.event)] : [],
     );
@@ -300,8 +365,8 @@ export async function captureEvents(
     const run = (concurrent: boolean) =>
       deps.db.transaction(async (tx) => {
         const appended = await appendAll(tx, deps.clock.now(), drafts, concurrent);
-        const refused = refusedDeclarations(unique, appended);
-        if (refused.length > 0) throw new RefusedDocument(refused);
+        const lost = lostDeclarations(unique, appended);
+        if (lost.length > 0) throw new RefusedDocument(lost);
         return appended;
       });
     let appended: Appended[];
@@ -330,7 +395,7 @@ export async function captureEvents(
         appendAll(tx, deps.clock.now(), chunk.map(toDraft), false),
       );
       captured += count(appended);
-      errors.push(...refusedDeclarations(chunk, appended));
+      errors.push(...lostDeclarations(chunk, appended));
     } catch {
       for (const h of chunk) {
         try {
@@ -378,6 +443,13 @@ export async function captureSingleEvent(
   const conflict = (await eventIdConflicts(deps.db, [{ index: 0, event: e, hashId }])).get(0);
   if (conflict) {
     throw new AppError("conflict", conflict, { epcisException: EPCIS_EXCEPTION.exists });
+  }
+  const capturer = await getOrg(deps.db, actorOrgId).catch(() => null);
+  const refusal = await declarationRefusal(deps.db, e, hashId, capturer);
+  if (refusal) {
+    throw new AppError(refusal.status === 403 ? "forbidden" : "conflict", refusal.detail, {
+      epcisException: refusal.status === 403 ? EPCIS_EXCEPTION.security : EPCIS_EXCEPTION.exists,
+    });
   }
   const draft: EventDraft = {
     kind: "epcis",

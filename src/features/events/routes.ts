@@ -45,13 +45,15 @@ export const ROLES_OF: Record<LifecycleInput["kind"], Role[]> = {
   sign_off: ["logistics"],
   return: ["seller"],
   destroy: ["producer", "seller", "logistics", "regulator"],
+  correction: ["producer", "seller", "logistics", "regulator"],
 };
 
 export const recordEventRoute = createRoute({
   method: "post",
   path: "/v1/events",
   operationId: "recordEvent",
-  summary: "Record a lifecycle event: listing, sale, dispatch, sign-off, return or destroy",
+  summary:
+    "Record a lifecycle event: listing, sale, dispatch, sign-off, return, destroy, or a correction",
   description: [
     "One body shape per `kind`. The custody rules are checked under row locks in the same transaction that appends the event; a violation is a 409 `custody_violation` naming the item, its state and the rule.",
     "",
@@ -60,6 +62,7 @@ export const recordEventRoute = createRoute({
     "- `dispatch` (the custodian, or the carrier picking up): sold items into a parcel, with waybill and weight.",
     "- `sign_off` (the carrier holding the items): delivered. Buyers confirm with their receipt code at `/v1/receipts/confirm`.",
     "- `return` (the seller that sold them), `destroy` (custodian, brand owner or regulator).",
+    "- `correction` (the organisation that recorded the event, or a regulator): declares a listing, sale, dispatch, sign-off or return erroneous (an EPCIS error declaration; the original stays in the ledger) and gives its items back the state the rest of their history says. Only the latest event that moved an item is corrected (409 `correct_latest_first` names the later one).",
     "",
     "Sending the same event twice (same content and `eventTime`) stores it once and answers with the stored event (`duplicate: true`).",
   ].join("\n"),
@@ -119,6 +122,14 @@ export const recordEventRoute = createRoute({
                 reason: "召回后销毁",
               },
             },
+            correction: {
+              value: {
+                kind: "correction",
+                eventId: "ni:///sha-256;2f1c0e9a…?ver=CBV2.0",
+                reason: "did_not_occur",
+                note: "订单录错，顾客未购买",
+              },
+            },
           },
         },
       },
@@ -132,6 +143,7 @@ export const recordEventRoute = createRoute({
     },
     ...authErrorResponses,
     ...conflictResponse,
+    ...notFoundResponse,
     ...errorResponses,
   },
 });

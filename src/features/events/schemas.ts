@@ -97,6 +97,27 @@ export const DestroyBody = z
   })
   .openapi("DestroyEvent");
 
+/** The CBV error reasons (CBV 2.0, 8.10): what an error declaration says was wrong. */
+export const ERROR_REASONS = ["did_not_occur", "incorrect_data"] as const;
+
+export const CorrectionBody = z
+  .object({
+    kind: z.literal("correction"),
+    eventId: z.string().trim().min(1).max(512).openapi({
+      description: "the eventID of the mistaken event, as the API answered it (`event.eventId`)",
+      example: "ni:///sha-256;2f1c0e…?ver=CBV2.0",
+    }),
+    reason: z.enum(ERROR_REASONS).openapi({
+      description:
+        "`did_not_occur`: it never happened (a sale keyed in for the wrong order); `incorrect_data`: it happened, but not as recorded. Either way the event stops counting; record the right one after.",
+    }),
+    note: z.string().trim().min(1).max(1000).optional().openapi({
+      description: "what went wrong, in a sentence; shown to inspectors and on the scan page",
+      example: "订单录错，顾客未购买",
+    }),
+  })
+  .openapi("CorrectionEvent");
+
 export const LifecycleBody = z
   .discriminatedUnion("kind", [
     ListingBody,
@@ -105,6 +126,7 @@ export const LifecycleBody = z
     SignOffBody,
     ReturnBody,
     DestroyBody,
+    CorrectionBody,
   ])
   .openapi("LifecycleEvent");
 export type LifecycleInput = z.infer<typeof LifecycleBody>;

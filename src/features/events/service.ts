@@ -12,6 +12,7 @@ import {
   type EventDraft,
   eventByHashId,
   type SubjectRef,
+  standing,
 } from "../../ledger/append";
 import { epcOf, objectEvent, orgUri, ZS_CONTEXT, ZS_NS } from "../../ledger/epcis";
 import { eventHashId } from "../../ledger/event-hash";
@@ -19,6 +20,7 @@ import type { Clock } from "../../lib/clock";
 import { AppError } from "../../lib/errors";
 import { alertOnDispatch, alertOnRefusal, alertOnSignOff } from "../alerts/inline";
 import { getOrg } from "../orgs/service";
+import { recordCorrection } from "./correction";
 import { closeReceipts, type IssuedReceipt, sellItems } from "./receipts";
 import { checkEach, eventTimeOf, isRegulator, notDestroyed } from "./rules";
 import type {
@@ -110,6 +112,8 @@ export function recordLifecycleIn(
       return recordReturn(tx, ctx, input);
     case "destroy":
       return recordDestroy(tx, ctx, input);
+    case "correction":
+      return recordCorrection(tx, ctx, input);
   }
 }
 
@@ -257,7 +261,7 @@ async function recordSale(
       .select({ total: sql<string>`coalesce(sum(${eventSubjects.quantity}), 0)` })
       .from(eventSubjects)
       .innerJoin(events, eq(events.id, eventSubjects.eventId))
-      .where(and(eq(events.kind, "sale"), eq(eventSubjects.subjectKey, key)));
+      .where(and(eq(events.kind, "sale"), eq(eventSubjects.subjectKey, key), standing(events.id)));
     if (lot.quantity !== null && Number(sold?.total ?? 0) + input.lot.quantity > lot.quantity) {
       throw new AppError(
         "custody_violation",
@@ -495,7 +499,9 @@ async function recordSignOff(
       .select({ id: events.id })
       .from(events)
       .innerJoin(eventSubjects, eq(eventSubjects.eventId, events.id))
-      .where(and(eq(events.kind, "dispatch"), eq(eventSubjects.subjectKey, key)))
+      .where(
+        and(eq(events.kind, "dispatch"), eq(eventSubjects.subjectKey, key), standing(events.id)),
+      )
       .limit(1);
     if (!dispatched) {
       throw new AppError(

@@ -6,6 +6,7 @@ import { jsonValue } from "../../db/json-rows";
 import { rowsOf } from "../../db/rows";
 import { type ItemState, type Lot, lots, type Product, products } from "../../db/schema";
 import type { Db } from "../../db/types";
+import { standing } from "../../ledger/append";
 import { AppError, type FieldError } from "../../lib/errors";
 
 export interface LockedItem {
@@ -154,7 +155,7 @@ export async function lockItems(
 function listedKeysQuery(sellerId: string, gtins: string[]) {
   return sql`(select coalesce(jsonb_agg(distinct s.subject_key), '[]'::jsonb)
     from events e join event_subjects s on s.event_id = e.id
-    where e.actor_org_id = ${sellerId} and e.kind = 'listing'
+    where e.actor_org_id = ${sellerId} and e.kind = 'listing' and ${standing(sql`e.id`)}
       and s.level in ('product', 'lot')
       and split_part(s.subject_key, '/', 3) in (select jsonb_array_elements_text(${JSON.stringify(gtins)}::jsonb)))`;
 }

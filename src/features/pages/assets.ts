@@ -27,6 +27,7 @@ img{max-width:100%;height:auto;border-radius:.4rem}
 .tl{list-style:none;padding:0;border-left:3px solid #c7d2dc;margin-left:.3rem}
 .tl li{position:relative;padding:0 0 .6rem .8rem}
 .tl li:before{content:"";position:absolute;left:-.45rem;top:.45rem;width:.6rem;height:.6rem;border-radius:50%;background:#0b57d0}
+.tl li.corrected>b{text-decoration:line-through}.fixed{background:#fef3c7;color:#7c4a03}
 .stars{color:#e8a317;letter-spacing:.05rem}
 form{margin:.5rem 0}
 label{display:block;margin:.3rem 0 .1rem}

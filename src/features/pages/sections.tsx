@@ -117,8 +117,16 @@ export function Timeline({ entries, t, lang }: { entries: TimelineEntryT[]; t: D
   return (
     <ol class="tl">
       {entries.map((e) => (
-        <li>
+        <li class={e.correction ? "corrected" : undefined}>
           <b>{t.kinds[e.kind] ?? e.kind}</b> <span class="muted">{chinaTime(e.time)}</span>
+          {e.correction ? (
+            <span class="badge fixed">
+              {t.corrected}
+              {e.correction.reason
+                ? `: ${t.correctionReasons[e.correction.reason] ?? e.correction.reason}`
+                : ""}
+            </span>
+          ) : null}
           <br />
           {e.actor ? (
             <>
@@ -145,6 +153,7 @@ export function Timeline({ entries, t, lang }: { entries: TimelineEntryT[]; t: D
               → {t.to} {e.destination.join(" ")}
             </span>
           ) : null}
+          {e.correction?.note ? <div class="muted">{e.correction.note}</div> : null}
         </li>
       ))}
     </ol>

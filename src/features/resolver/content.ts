@@ -34,6 +34,8 @@ export interface TimelineRow {
   readPoint: string | null;
   bizLocation: string | null;
   actor: { id: string; nameZh: string; status: string; regionCode: string } | null;
+  /** Set when the event was declared erroneous (its error declaration's fields). */
+  correction: { reason: string | null; declaredAt: string | null; note: string | null } | null;
 }
 
 export interface InspectionRow {
@@ -87,7 +89,7 @@ export async function readScanContent(db: Db, q: ContentQuery): Promise<ScanCont
       'timeline', (select coalesce(json_agg(json_build_object(
           'id', e.id, 'kind', e.kind, 'bizStep', e.biz_step, 'eventTime', e.event_time,
           'destination', e.destination, 'confirmedBy', e.confirmed_by,
-          'readPoint', e.read_point, 'bizLocation', e.biz_location,
+          'readPoint', e.read_point, 'bizLocation', e.biz_location, 'correction', e.correction,
           'actor', case when a.id is null then null else json_build_object(
             'id', a.id, 'nameZh', a.name_zh, 'status', a.status, 'regionCode', a.region_code) end
         ) order by e.t, e.id), '[]'::json)
@@ -95,9 +97,14 @@ export async function readScanContent(db: Db, q: ContentQuery): Promise<ScanCont
           select e.id, e.kind, e.biz_step, e.event_time, e.actor_org_id, e.read_point, e.biz_location, ${order} as t,
             case when jsonb_typeof(e.document->'zs:destinationRegion') = 'string'
               then e.document->>'zs:destinationRegion' end as destination,
-            e.document->>'zs:confirmedBy' as confirmed_by
+            e.document->>'zs:confirmedBy' as confirmed_by,
+            (select json_build_object('reason', d.document->'errorDeclaration'->>'reason',
+                'declaredAt', d.document->'errorDeclaration'->>'declarationTime',
+                'note', d.document->'errorDeclaration'->>'zs:note')
+              from events d where d.declares = e.id) as correction
           from events e
-          where e.id in (select s.event_id from event_subjects s where ${subjects})
+          -- A declaration is shown on the event it corrects, not as an event of its own.
+          where e.id in (select s.event_id from event_subjects s where ${subjects}) and e.declares is null
           order by ${order} desc, e.id desc
           limit ${q.timelineMax}
         ) e left join orgs a on a.id = e.actor_org_id),

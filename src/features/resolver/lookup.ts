@@ -16,6 +16,7 @@ import {
   products,
 } from "../../db/schema";
 import type { Db } from "../../db/types";
+import { standing } from "../../ledger/append";
 import type { Resolution } from "./resolve";
 import { keyForms } from "./view";
 
@@ -102,7 +103,7 @@ export async function lookupScan(db: Db, code: Gs1Code, today: string): Promise<
     : sql`select distinct e.actor_org_id from events e
           join event_subjects s on s.event_id = e.id
           where e.kind = 'listing' and s.subject_key in ${listingKeys}
-            and e.actor_org_id is not null
+            and e.actor_org_id is not null and ${standing(sql`e.id`)}
           limit ${SELLERS_MAX}`;
   const result = await db.execute(sql`
     select json_build_object(

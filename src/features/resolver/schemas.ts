@@ -48,6 +48,17 @@ export const TimelineEntry = z
         description:
           "the name of the event's business location (else read point) in the EPCIS master data, in Chinese and English when given",
       }),
+    correction: z
+      .object({
+        reason: z.string().nullable().openapi({ description: "did_not_occur or incorrect_data" }),
+        declaredAt: z.string().nullable(),
+        note: z.string().nullable(),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "set when the event was declared erroneous: it stays on record and no longer counts",
+      }),
   })
   .openapi("TimelineEntry");
 

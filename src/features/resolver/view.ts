@@ -83,6 +83,9 @@ function timelineOf(rows: TimelineRow[], names: Map<string, PlaceName>): Timelin
       destination: r.destination ? cityNames(r.destination) : null,
       confirmedByBuyer: r.confirmedBy === "buyer",
       location: placeOf(r, names),
+      correction: r.correction
+        ? { ...r.correction, reason: r.correction.reason?.replace(/^.*[:/]/, "") ?? null }
+        : null,
     };
   });
 }

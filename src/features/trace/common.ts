@@ -232,6 +232,8 @@ export function traceEventView(
     },
     references,
     inclusion: parts.proofs.get(e.id) ?? null,
+    declares: e.declares,
+    correction: e.correction,
   };
 }
 

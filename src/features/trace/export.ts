@@ -45,6 +45,9 @@ export const CSV_COLUMNS = [
   "actor_verified",
   "leaf_index",
   "inclusion_proof",
+  "declares",
+  "corrected_by",
+  "error_reason",
 ] as const;
 
 /** Quotes a cell (RFC 4180) and defuses text a spreadsheet would run as a formula. */
@@ -122,6 +125,9 @@ export function traceCsv(trace: AnyTrace): string {
         csvCell(e.actor ? e.actor.verified : null),
         csvCell(e.inclusion?.leafIndex),
         csvCell(e.inclusion?.proof.join(" ")),
+        csvCell(e.declares),
+        csvCell(e.correction?.by),
+        csvCell(e.correction?.reason, true),
       ].join(","),
     );
   }

@@ -15,7 +15,7 @@ import type { SignedCheckpoint } from "../../ledger/checkpoint";
 import { bytesToHex } from "../../ledger/hex";
 import { checkpoint, type LogDeps, storedLog } from "../../ledger/log";
 import type { StoredLog } from "../../ledger/log-nodes";
-import { type KeyData, orgIdOf } from "./replay";
+import { type Correction, type KeyData, orgIdOf } from "./replay";
 
 /**
  * The document without its identifier lists: an event of 10,000 items carries 600 kB of them,
@@ -56,6 +56,20 @@ interface RawKeyData {
   slim: unknown;
   leaf_index: number | string | bigint | null;
   leaf_hash: string | null;
+  declares: number | string | bigint | null;
+  declared_by: number | string | bigint | null;
+  declaration: unknown;
+}
+
+/** The error declaration of an event, as its `errorDeclaration` field carries it. */
+export function correctionOf(by: number, declaration: unknown): Correction {
+  const d = (json(declaration) ?? {}) as Record<string, unknown>;
+  return {
+    by,
+    reason: text(d.reason)?.replace(/^.*[:/]/, "") ?? null,
+    declaredAt: text(d.declarationTime),
+    note: text(d["zs:note"]),
+  };
 }
 
 function toKeyData(r: RawKeyData): KeyData {
@@ -88,6 +102,8 @@ function toKeyData(r: RawKeyData): KeyData {
     extensions: Object.fromEntries(Object.entries(doc).filter(([k]) => k.startsWith("zs:"))),
     leafIndex: r.leaf_index === null ? null : Number(r.leaf_index),
     leafHash: r.leaf_hash,
+    declares: r.declares === null ? null : Number(r.declares),
+    correction: r.declared_by === null ? null : correctionOf(Number(r.declared_by), r.declaration),
   };
 }
 
@@ -143,8 +159,10 @@ export async function keyDataIn(db: Db, scope: EventScope, asOf: Date | null): P
              (extract(epoch from e.event_time) * 1000)::float8 as event_ms,
              (extract(epoch from e.record_time) * 1000)::float8 as record_ms,
              e.read_point, e.biz_location, e.actor_org_id, e.meta->>'carrierOrgId' as carrier_org_id,
-             e.document - ${SLIM} as slim, l.leaf_index, l.leaf_hash
+             e.document - ${SLIM} as slim, l.leaf_index, l.leaf_hash, e.declares,
+             d.id as declared_by, d.document->'errorDeclaration' as declaration
       from ${events} e left join ${logLeaves} l on l.event_id = e.id
+        left join ${events} d on d.declares = e.id
       where ${scopeWhere(scope, asOf)}
       order by e.event_time, e.id`),
   );

@@ -30,7 +30,25 @@ export interface KeyData {
   /** Its place in the Merkle log, once sequenced. */
   leafIndex: number | null;
   leafHash: string | null;
+  /** On an error declaration: the row id of the event it declares erroneous. */
+  declares: number | null;
+  /** On an event declared erroneous: the declaration (the event stays in the log, and stops counting). */
+  correction: Correction | null;
 }
+
+export interface Correction {
+  /** Row id of the error declaration. */
+  by: number;
+  reason: string | null;
+  declaredAt: string | null;
+  note: string | null;
+}
+
+/** What a replay reads of an event. */
+export type Transition = Pick<
+  KeyData,
+  "kind" | "actorOrgId" | "carrierOrgId" | "destinationRegion" | "correction"
+>;
 
 export interface UnitState {
   state: ItemState | null;
@@ -57,9 +75,12 @@ export const orgIdOf = (uri: string | undefined | null): string | null =>
 /**
  * The same transitions the lifecycle service applies to the items table, replayed from the
  * ledger. Mutates `u` in place: a lot's forward trace folds tens of thousands of (unit, event)
- * pairs, and a fresh object per pair is mostly garbage.
+ * pairs, and a fresh object per pair is mostly garbage. An event declared erroneous changes
+ * nothing: that is what its declaration says. The lifecycle service replays the same way when
+ * it corrects an item (events/correction.ts), so a trace and the items table agree.
  */
-export function applyEvent(u: UnitState, e: KeyData): void {
+export function applyEvent(u: UnitState, e: Transition): void {
+  if (e.correction) return;
   switch (e.kind) {
     case "commission":
       u.state = "commissioned";
@@ -124,6 +145,7 @@ export function lotFlagsAt(events: KeyData[]): { nonConforming: boolean; recalle
   // A lot stays recalled while any recall of it stands; only a withdrawal lifts one.
   const standing = new Set<string>();
   for (const e of events) {
+    if (e.correction) continue;
     if (e.kind === "inspection") nonConforming = e.disposition === "non_conformant";
     if (e.kind === "recall") standing.add(e.recallId ?? String(e.id));
     if (e.kind === "recall_closed" && e.recallOutcome === "withdrawn")

@@ -66,6 +66,21 @@ const PlaceName = z
   .openapi("PlaceName");
 
 /** One event as an edge of the graph: what moved, from whom, to whom, where, when, on which papers. */
+export const TraceCorrection = z
+  .object({
+    by: z
+      .number()
+      .int()
+      .openapi({ description: "id of the error declaration (an event of this trace)" }),
+    reason: z
+      .string()
+      .nullable()
+      .openapi({ description: "CBV error reason: did_not_occur or incorrect_data" }),
+    declaredAt: z.string().nullable(),
+    note: z.string().nullable(),
+  })
+  .openapi("TraceCorrection");
+
 export const TraceEvent = z
   .object({
     id: z.number().int(),
@@ -102,6 +117,14 @@ export const TraceEvent = z
     references: z.array(Reference),
     inclusion: InclusionProofRef.nullable().openapi({
       description: "proof against `checkpoint`; null while the event is newer than it",
+    }),
+    declares: z.number().int().nullable().openapi({
+      description:
+        "on an error declaration: the id of the event it declares erroneous (EPCIS errorDeclaration)",
+    }),
+    correction: TraceCorrection.nullable().openapi({
+      description:
+        "set when the event was declared erroneous: it stays in the ledger, with its proof, and no longer counts for custody or state",
     }),
   })
   .openapi("TraceEvent");
