@@ -9,6 +9,7 @@ import { openPostgres } from "../src/db/postgres";
 import { orgs } from "../src/db/schema";
 import { createMember, parseLogin } from "../src/features/members/service";
 import { createRegulator } from "../src/features/orgs/bootstrap";
+import { isValidJurisdiction } from "../src/features/orgs/jurisdiction";
 import { changeOrgStatus, issueApiKey } from "../src/features/orgs/service";
 import { systemClock } from "../src/lib/clock";
 import { randomString } from "../src/lib/random";
@@ -16,6 +17,7 @@ import { describeStartupError } from "../src/lib/startup-errors";
 
 const usage = `usage: npm run admin -- <command> [options]
   create-regulator --name <名称> [--uscc <USCC>] [--region <GB/T 2260 code>]
+                   [--jurisdiction <GB/T 2260 code, or 000000 for the whole country (default)>]
                    creates a verified regulator and prints its API key
   create-key --org <org id> [--name <label>]
                    prints a new API key for an organisation
@@ -34,6 +36,7 @@ const { values } = parseArgs({
     name: { type: "string" },
     uscc: { type: "string" },
     region: { type: "string" },
+    jurisdiction: { type: "string" },
     org: { type: "string" },
     by: { type: "string" },
     reason: { type: "string" },
@@ -59,10 +62,13 @@ try {
   switch (command) {
     case "create-regulator": {
       if (!values.name) throw new Error("--name is required");
+      if (values.jurisdiction && !isValidJurisdiction(values.jurisdiction))
+        throw new Error("--jurisdiction: a current GB/T 2260 code, or 000000");
       const { orgId, key } = await createRegulator(db, systemClock, {
         nameZh: values.name,
         uscc: values.uscc,
         regionCode: values.region,
+        jurisdiction: values.jurisdiction,
       });
       console.log(`regulator ${orgId} created\nAPI key (shown once): ${key.key}`);
       break;

@@ -27,7 +27,13 @@ export interface OrgWithKey {
 export async function makeOrg(
   t: TestApp,
   roles: Role[],
-  options: { status?: Org["status"]; nameZh?: string; regionCode?: string } = {},
+  options: {
+    status?: Org["status"];
+    nameZh?: string;
+    regionCode?: string;
+    /** A regulator's; the whole country unless given. */
+    jurisdiction?: string;
+  } = {},
 ): Promise<OrgWithKey> {
   const { org, key } = await registerOrg(
     t.db,
@@ -38,9 +44,10 @@ export async function makeOrg(
       uscc: makeUscc(),
       roles,
       regionCode: options.regionCode ?? "331003",
+      jurisdiction: roles.includes("regulator") ? (options.jurisdiction ?? "000000") : undefined,
       licences: roles.flatMap((r) => defaultLicences[r] ?? []),
     },
-    { roles: ["regulator"] } as Org,
+    { roles: ["regulator"], jurisdiction: "000000" } as Org,
   );
   const status = options.status ?? "verified";
   const [updated] = await t.db.update(orgs).set({ status }).where(eq(orgs.id, org.id)).returning();

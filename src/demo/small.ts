@@ -44,6 +44,7 @@ export async function seedSmall(
   const regulator = await createRegulator(db, clock, {
     nameZh: "浙江省市场监督管理局",
     regionCode: "330000",
+    jurisdiction: "330000",
     uscc: uscc("330000", 1),
   });
   const regKey = regulator.key.key;

@@ -46,6 +46,11 @@ export const orgs = pgTable(
     nameEn: text(),
     roles: text().array().$type<Role[]>().notNull(),
     regionCode: text().notNull(),
+    /**
+     * A regulator's jurisdiction: a GB/T 2260 code (county, prefecture, province) or 000000 for
+     * the whole country; what it sees and acts on lies inside it. Null for other organisations.
+     */
+    jurisdiction: text(),
     address: text(),
     contactPhone: text(),
     contactEmail: text(),

@@ -10,6 +10,7 @@ import {
   json,
   notFoundResponse,
 } from "../../lib/router";
+import { assertNational } from "../orgs/jurisdiction";
 import { runPeriodicRules } from "./periodic";
 import {
   AlertAssignBody,
@@ -156,11 +157,13 @@ export const alertRoutes = createRouter()
   .openapi(getThresholdsRoute, async (c) => c.json(await loadThresholds(c.var.deps.db), 200))
   .openapi(putThresholdsRoute, async (c) => {
     const caller = await requireWriter(c, "regulator");
+    assertNational(caller.org, "the thresholds of the alert rules");
     const { db, clock } = c.var.deps;
     return c.json(await saveThresholds(db, clock.now(), caller.org.id, c.req.valid("json")), 200);
   })
   .openapi(runRulesRoute, async (c) => {
-    await requireWriter(c, "regulator");
+    const caller = await requireWriter(c, "regulator");
+    assertNational(caller.org, "a run of the periodic alert rules");
     return c.json(await runPeriodicRules(c.var.deps.db, c.var.deps.clock), 200);
   })
   .openapi(listAlertsRoute, async (c) => {

@@ -45,6 +45,18 @@ export const AlertQuery = PageQuery.extend({
   severity: AlertSeverity.optional(),
   orgId: z.string().max(64).optional().openapi({ description: "the organisation concerned" }),
   assignedTo: z.string().max(64).optional(),
+  region: z
+    .string()
+    .regex(/^\d{6}$/)
+    .optional()
+    .openapi({
+      description:
+        "GB/T 2260 code: alerts about organisations registered inside it (331000: all of 台州)",
+      example: "331000",
+    }),
+  createdBefore: z.iso.datetime({ offset: true }).optional().openapi({
+    description: "raised before this time: the queue's old alerts first to hand",
+  }),
 });
 
 export const AlertIdParam = z.object({ id: z.string().min(1).max(64) });

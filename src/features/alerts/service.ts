@@ -14,6 +14,7 @@ import type { Db } from "../../db/types";
 import type { Clock } from "../../lib/clock";
 import { AppError } from "../../lib/errors";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
+import { orgInJurisdiction, withinSql } from "../orgs/jurisdiction";
 import type { AlertView } from "./schemas";
 
 /** Inspectors and regulators work the whole queue; everyone else sees what concerns it. */
@@ -22,6 +23,16 @@ export const worksQueue = (org: Org) =>
 
 const canSee = (viewer: Org, alert: Alert) =>
   worksQueue(viewer) || alert.orgId === viewer.id || alert.assignedToOrgId === viewer.id;
+
+/**
+ * A regulator's queue holds the alerts about organisations inside its jurisdiction, and those
+ * assigned to it; an inspector (a laboratory, no territory) works the whole queue.
+ */
+const inQueueOf = (viewer: Org): SQL | undefined => {
+  if (!viewer.roles.includes("regulator") || viewer.roles.includes("inspector")) return undefined;
+  const inside = orgInJurisdiction(alerts.orgId, viewer);
+  return inside ? or(inside, eq(alerts.assignedToOrgId, viewer.id)) : undefined;
+};
 
 /**
  * Alerts about a shipment that a carrier's own records (its dispatch, its sign-off) raised: the
@@ -71,6 +82,9 @@ export interface AlertFilter {
   severity?: AlertSeverity;
   orgId?: string;
   assignedTo?: string;
+  /** Alerts about organisations registered inside this GB/T 2260 region. */
+  region?: string;
+  createdBefore?: string;
   limit: number;
   cursor?: string;
 }
@@ -84,8 +98,12 @@ export async function listAlerts(db: Db, viewer: Org, filter: AlertFilter) {
     filter.severity ? eq(alerts.severity, filter.severity) : undefined,
     filter.orgId ? eq(alerts.orgId, filter.orgId) : undefined,
     filter.assignedTo ? eq(alerts.assignedToOrgId, filter.assignedTo) : undefined,
+    filter.region
+      ? sql`exists (select 1 from orgs as concerned where concerned.id = ${alerts.orgId} and ${withinSql(sql`concerned.region_code`, filter.region)})`
+      : undefined,
+    filter.createdBefore ? lt(alerts.createdAt, new Date(filter.createdBefore)) : undefined,
     worksQueue(viewer)
-      ? undefined
+      ? inQueueOf(viewer)
       : or(
           eq(alerts.orgId, viewer.id),
           eq(alerts.assignedToOrgId, viewer.id),
@@ -117,7 +135,10 @@ export async function listAlerts(db: Db, viewer: Org, filter: AlertFilter) {
 
 /** An alert the viewer may see; one it may not see does not exist for it (404, nothing leaks). */
 export async function getAlert(db: Db, viewer: Org, id: string, lock = false): Promise<Alert> {
-  const query = db.select().from(alerts).where(eq(alerts.id, id));
+  const query = db
+    .select()
+    .from(alerts)
+    .where(and(eq(alerts.id, id), worksQueue(viewer) ? inQueueOf(viewer) : undefined));
   const [row] = lock ? await query.for("update") : await query;
   const visible =
     row &&

@@ -10,6 +10,7 @@ import {
   json,
   notFoundResponse,
 } from "../../lib/router";
+import { forgetCreditSummary } from "../credit/service";
 import {
   AnswerBody,
   ComplaintDecisionBody,
@@ -134,6 +135,7 @@ export const complaintRoutes = createRouter()
       c.req.valid("param").id,
       c.req.valid("json"),
     );
+    if (row.sellerOrgId) forgetCreditSummary(db, row.sellerOrgId);
     return c.json(complaintView(row), 200);
   })
   .openapi(hideReviewRoute, async (c) => {

@@ -7,6 +7,7 @@ import {
   type ComplaintStatus,
   complaints,
   type Org,
+  orgs,
   type Review,
   reviews,
 } from "../../db/schema";
@@ -16,10 +17,17 @@ import { AppError } from "../../lib/errors";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
 import { commitmentViolationSignal } from "../alerts/periodic";
 import { raiseAlert } from "../alerts/raise";
+import { assertWithin, orgInJurisdiction } from "../orgs/jurisdiction";
 import type { ComplaintView, ModeratedReview } from "./schemas";
 
 const isRegulator = (org: Org) => org.roles.includes("regulator");
 const canSee = (viewer: Org, c: Complaint) => isRegulator(viewer) || c.sellerOrgId === viewer.id;
+
+/**
+ * Where a complaint lies, for a regulator's jurisdiction: its seller's region or, for an
+ * anonymous report about a product, its brand owner's.
+ */
+const concernedOrg = sql`coalesce(${complaints.sellerOrgId}, (select p.owner_org_id from products p where p.gtin = ${complaints.gtin}))`;
 
 export function complaintView(c: Complaint): z.infer<typeof ComplaintView> {
   return {
@@ -68,7 +76,9 @@ export async function listComplaints(
 ) {
   const position = decodeCursor(filter.cursor);
   const conditions: (SQL | undefined)[] = [
-    isRegulator(viewer) ? undefined : eq(complaints.sellerOrgId, viewer.id),
+    isRegulator(viewer)
+      ? orgInJurisdiction(concernedOrg, viewer)
+      : eq(complaints.sellerOrgId, viewer.id),
     filter.status ? eq(complaints.status, filter.status) : undefined,
     filter.sellerOrgId ? eq(complaints.sellerOrgId, filter.sellerOrgId) : undefined,
     filter.anonymous === "true"
@@ -106,7 +116,16 @@ export async function getComplaint(
   id: string,
   lock = false,
 ): Promise<Complaint> {
-  const query = db.select().from(complaints).where(eq(complaints.id, id));
+  // Outside a regulator's jurisdiction a complaint does not exist for it, as for anyone else.
+  const query = db
+    .select()
+    .from(complaints)
+    .where(
+      and(
+        eq(complaints.id, id),
+        isRegulator(viewer) ? orgInJurisdiction(concernedOrg, viewer) : undefined,
+      ),
+    );
   const [row] = lock ? await query.for("update") : await query;
   if (!row || !canSee(viewer, row))
     throw new AppError("not_found", `complaint ${id} does not exist`);
@@ -238,6 +257,8 @@ export async function hideReview(
   return db.transaction(async (tx) => {
     const [review] = await tx.select().from(reviews).where(eq(reviews.id, id)).for("update");
     if (!review) throw new AppError("not_found", `review ${id} does not exist`);
+    const [seller] = await tx.select().from(orgs).where(eq(orgs.id, review.sellerOrgId));
+    assertWithin(actor, seller?.regionCode ?? null, `the seller of review ${id}`);
     if (review.hidden) {
       throw new AppError(
         "conflict",

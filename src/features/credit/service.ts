@@ -221,6 +221,11 @@ async function computeSummary(db: Db, clock: Clock, org: Org): Promise<CreditSum
   return { score: view.score, grade: view.grade, computedAt: view.computedAt };
 }
 
+/** After a decision that is evidence (a complaint decided, a list entry): the next page computes afresh. */
+export function forgetCreditSummary(db: Db, orgId: string): void {
+  summaryCaches.get(db)?.entries.delete(orgId);
+}
+
 /** What a profile or a scan page shows: score, grade and when it was computed. */
 export function creditSummary(db: Db, clock: Clock, org: Org): Promise<CreditSummaryView> {
   const cache = summaryCaches.get(db);

@@ -3,10 +3,11 @@
 import type { z } from "@hono/zod-openapi";
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { rowsOf } from "../../db/rows";
-import { type EventRow, eventSubjects, events, type ItemState } from "../../db/schema";
+import { type EventRow, eventSubjects, events, type ItemState, orgs } from "../../db/schema";
 import type { Db } from "../../db/types";
 import { appendEvent, type SubjectRef } from "../../ledger/append";
 import { AppError, notFound } from "../../lib/errors";
+import { assertWithin } from "../orgs/jurisdiction";
 import { applyEvent, NOT_YET, type UnitState } from "../trace/replay";
 import { isRegulator } from "./rules";
 import type { CorrectionBody } from "./schemas";
@@ -44,10 +45,20 @@ export async function recordCorrection(
     .where(and(eq(events.eventId, input.eventId), isNull(events.declares)))
     .for("update");
   if (!original) throw notFound(`event ${input.eventId}`);
-  if (original.actorOrgId !== ctx.caller.id && !isRegulator(ctx.caller)) {
-    throw new AppError(
-      "forbidden",
-      `event ${input.eventId} was recorded by ${original.actorOrgId ?? "a buyer"}; only that organisation or a regulator corrects it`,
+  if (original.actorOrgId !== ctx.caller.id) {
+    if (!isRegulator(ctx.caller)) {
+      throw new AppError(
+        "forbidden",
+        `event ${input.eventId} was recorded by ${original.actorOrgId ?? "a buyer"}; only that organisation or a regulator corrects it`,
+      );
+    }
+    const [recorder] = original.actorOrgId
+      ? await tx.select().from(orgs).where(eq(orgs.id, original.actorOrgId))
+      : [];
+    assertWithin(
+      ctx.caller,
+      recorder?.regionCode ?? null,
+      `the recorder of event ${input.eventId}`,
     );
   }
   if (!CORRECTABLE.has(original.kind)) {

@@ -1,10 +1,17 @@
 // The lifecycle kinds: each checks its custody rules under row locks and appends one EPCIS event.
 
 import type { z } from "@hono/zod-openapi";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { parseCode } from "../../codes";
 import { lotKey, productKey } from "../../codes/keys";
-import { eventSubjects, events, items as itemsTable, type Org, products } from "../../db/schema";
+import {
+  eventSubjects,
+  events,
+  items as itemsTable,
+  type Org,
+  orgs,
+  products,
+} from "../../db/schema";
 import type { Db } from "../../db/types";
 import {
   type Appended,
@@ -19,6 +26,7 @@ import { eventHashId } from "../../ledger/event-hash";
 import type { Clock } from "../../lib/clock";
 import { AppError } from "../../lib/errors";
 import { alertOnDispatch, alertOnRefusal, alertOnSignOff } from "../alerts/inline";
+import { assertWithin, jurisdictionOf, regionWithin } from "../orgs/jurisdiction";
 import { getOrg } from "../orgs/service";
 import { recordCorrection } from "./correction";
 import { closeReceipts, type IssuedReceipt, sellItems } from "./receipts";
@@ -661,6 +669,20 @@ async function recordReturn(
   return { appended, affected: items.length };
 }
 
+/** The brand owners among `ownerIds` registered inside a regulator's jurisdiction. */
+async function ownersWithin(tx: Db, regulator: Org, ownerIds: string[]): Promise<Set<string>> {
+  const rows = await tx
+    .select({ id: orgs.id, region: orgs.regionCode })
+    .from(orgs)
+    .where(inArray(orgs.id, ownerIds));
+  const jurisdiction = jurisdictionOf(regulator);
+  return new Set(
+    rows
+      .filter((r) => jurisdiction !== null && regionWithin(r.region, jurisdiction))
+      .map((r) => r.id),
+  );
+}
+
 async function recordDestroy(
   tx: Db,
   ctx: LifecycleContext,
@@ -670,11 +692,17 @@ async function recordDestroy(
   const now = ctx.clock.now();
   if (input.lot) {
     const { product, key } = await lockLot(tx, input.lot.code, "json.lot.code");
-    if (product.ownerOrgId !== ctx.caller.id && !isRegulator(ctx.caller)) {
-      throw new AppError(
-        "forbidden",
-        `only the brand owner or a regulator destroys quantities of lot ${key}`,
-      );
+    if (product.ownerOrgId !== ctx.caller.id) {
+      if (!isRegulator(ctx.caller)) {
+        throw new AppError(
+          "forbidden",
+          `only the brand owner or a regulator destroys quantities of lot ${key}`,
+        );
+      }
+      const inside = await ownersWithin(tx, ctx.caller, [product.ownerOrgId]);
+      if (!inside.has(product.ownerOrgId)) {
+        assertWithin(ctx.caller, null, `the brand owner of lot ${key}`);
+      }
     }
     const appended = await appendEvent(tx, now, {
       kind: "destroy",
@@ -710,17 +738,20 @@ async function recordDestroy(
   };
   const { hashId, stored } = await findDuplicate(tx, draft);
   if (stored) return { appended: { row: stored, duplicate: true }, affected: 0 };
+  const reach = isRegulator(ctx.caller)
+    ? await ownersWithin(tx, ctx.caller, [...new Set(items.map((i) => i.ownerOrgId))])
+    : new Set<string>();
   checkEach(items, (item) => {
     if (item.state === "destroyed") return notDestroyed(item);
     const allowed =
       item.custodianOrgId === ctx.caller.id ||
       item.ownerOrgId === ctx.caller.id ||
-      isRegulator(ctx.caller);
+      reach.has(item.ownerOrgId);
     return allowed
       ? null
       : [
           "only_custodian_destroys",
-          `item ${item.key} is held by ${item.custodianOrgId ?? "a consumer"}; only its custodian, brand owner or a regulator destroys it`,
+          `item ${item.key} is held by ${item.custodianOrgId ?? "a consumer"}; only its custodian, brand owner or a regulator of its brand owner's region destroys it`,
         ];
   });
   const appended = await appendEvent(tx, now, draft, hashId);

@@ -11,6 +11,7 @@ import {
   notFoundResponse,
   optionalKey,
 } from "../../lib/router";
+import { forgetCreditSummary } from "../credit/service";
 import {
   CreateListEntryBody,
   EntryIdParam,
@@ -155,6 +156,7 @@ export const listRoutes = createRouter()
     const caller = await requireWriter(c, "regulator");
     const { db, clock } = c.var.deps;
     const { entry, org } = await createEntry(db, clock, caller.org, c.req.valid("json"));
+    forgetCreditSummary(db, org.id);
     return c.json(entryView(entry, org, today(clock.now())), 201);
   })
   .openapi(listEntriesRoute, async (c) => {
@@ -188,7 +190,8 @@ export const listRoutes = createRouter()
     const caller = await requireWriter(c, "regulator");
     const { db, clock } = c.var.deps;
     const { id } = c.req.valid("param");
-    await decideRepair(db, clock, caller.org, id, c.req.valid("json"));
+    const { org } = await decideRepair(db, clock, caller.org, id, c.req.valid("json"));
+    forgetCreditSummary(db, org.id);
     return c.json(await getEntry(db, clock, caller.org, id), 200);
   })
   .openapi(removeEntryRoute, async (c) => {

@@ -1,6 +1,6 @@
 // Red and black lists: entries decided by regulators, their publication window, and credit repair.
 import type { z } from "@hono/zod-openapi";
-import { and, desc, eq, gt, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, lt, lte, or, type SQL } from "drizzle-orm";
 import {
   type ListEntry,
   type ListRepair,
@@ -14,6 +14,7 @@ import type { Db } from "../../db/types";
 import type { Clock } from "../../lib/clock";
 import { AppError } from "../../lib/errors";
 import { decodeCursor, encodeCursor } from "../../lib/pagination";
+import { assertWithin, orgInJurisdiction as inJurisdiction, withinSql } from "../orgs/jurisdiction";
 import { regionView } from "../orgs/profile";
 import { newId } from "../orgs/service";
 import { defaultAppeal, isPublished, publicationWindow } from "./periods";
@@ -87,6 +88,7 @@ export async function createEntry(
         },
       );
     }
+    assertWithin(actor, org.regionCode, `organisation ${org.id}`);
     const window = publicationWindow(input.list, input.severity, input.listedOn);
     const [entry] = await tx
       .insert(listEntries)
@@ -122,9 +124,7 @@ export async function listPublished(
     lte(listEntries.listedOn, today),
     gt(listEntries.maxPublishUntil, today),
     filter.list ? eq(listEntries.list, filter.list) : undefined,
-    filter.region
-      ? sql`${orgs.regionCode} like ${`${filter.region.replace(/(00)+$/, "")}%`}`
-      : undefined,
+    filter.region ? withinSql(orgs.regionCode, filter.region) : undefined,
     position
       ? or(
           lt(listEntries.createdAt, new Date(position.at)),
@@ -273,6 +273,7 @@ export async function decideRepair(
   return db.transaction(async (tx) => {
     const row = await loadEntry(tx, id, true);
     if (!row) throw new AppError("not_found", `list entry ${id} does not exist`);
+    assertWithin(actor, row.org.regionCode, `organisation ${row.org.id}`);
     const [pending] = await tx
       .select()
       .from(listRepairs)
@@ -322,6 +323,7 @@ export async function removeEntry(
   return db.transaction(async (tx) => {
     const row = await loadEntry(tx, id, true);
     if (!row) throw new AppError("not_found", `list entry ${id} does not exist`);
+    assertWithin(actor, row.org.regionCode, `organisation ${row.org.id}`);
     mustBePublished(row.entry, today);
     const [entry] = await tx
       .update(listEntries)
@@ -346,7 +348,9 @@ export async function listRepairRequests(
   const position = decodeCursor(filter.cursor);
   const conditions: (SQL | undefined)[] = [
     filter.status ? eq(listRepairs.status, filter.status) : undefined,
-    isRegulator(viewer) ? undefined : eq(listRepairs.orgId, viewer.id),
+    isRegulator(viewer)
+      ? inJurisdiction(listRepairs.orgId, viewer)
+      : eq(listRepairs.orgId, viewer.id),
     position
       ? or(
           gt(listRepairs.requestedAt, new Date(position.at)),

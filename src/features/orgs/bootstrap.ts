@@ -5,12 +5,15 @@ import type { Db } from "../../db/types";
 import type { Clock } from "../../lib/clock";
 import { sha256Hex } from "../../lib/crypto";
 import { AppError } from "../../lib/errors";
+import { WHOLE_COUNTRY } from "./jurisdiction";
 import { type IssuedKey, issueApiKey, newId } from "./service";
 
 export interface RegulatorInput {
   nameZh: string;
   uscc?: string;
   regionCode?: string;
+  /** What it regulates (GB/T 2260 code); the whole country by default. */
+  jurisdiction?: string;
 }
 
 /** Creates a verified regulator organisation and a key for it (admin CLI and BOOTSTRAP_REGULATOR_KEY). */
@@ -30,6 +33,7 @@ export async function createRegulator(
       nameZh: input.nameZh,
       roles: ["regulator"],
       regionCode: input.regionCode ?? "330000",
+      jurisdiction: input.jurisdiction ?? WHOLE_COUNTRY,
       licences: [],
       status: "verified",
       statusReason: "created by the platform administrator",

@@ -144,7 +144,7 @@ describe("registration", () => {
     expect(self.status).toBe(403);
     const byRegulator = await t.request("POST", "/v1/orgs", {
       key: cast.regulator.key,
-      json: enterprise({ roles: ["regulator"], licences: [] }),
+      json: enterprise({ roles: ["regulator"], licences: [], jurisdiction: "331000" }),
     });
     expect(byRegulator.status).toBe(201);
   });

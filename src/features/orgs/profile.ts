@@ -5,6 +5,7 @@ import type { Commitment, ListEntry, Org } from "../../db/schema";
 import type { Db } from "../../db/types";
 import type { Clock } from "../../lib/clock";
 import { creditSummary } from "../credit/service";
+import { jurisdictionNames, jurisdictionOf } from "./jurisdiction";
 import type { CreditSummary, ListBadge, PrivateOrg, PublicOrg } from "./schemas";
 import { currentCommitment, publishedListEntries } from "./service";
 
@@ -50,8 +51,14 @@ export function identityView(org: Org) {
     status: org.status,
     verified: org.status === "verified",
     region: regionView(org.regionCode),
+    jurisdiction: jurisdictionView(org),
     licences: org.licences,
   };
+}
+
+export function jurisdictionView(org: Org) {
+  const code = jurisdictionOf(org);
+  return code === null ? null : { code, names: jurisdictionNames(code) };
 }
 
 /** The public profile from what has been read: the scan page reads these in one query. */

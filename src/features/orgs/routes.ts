@@ -15,6 +15,7 @@ import {
   notFoundResponse,
   optionalKey,
 } from "../../lib/router";
+import { assertWithin, jurisdictionOf } from "./jurisdiction";
 import { commitmentView, privateProfile, publicProfile } from "./profile";
 import {
   Commitment,
@@ -34,6 +35,7 @@ import {
   StatusChangeBody,
 } from "./schemas";
 import {
+  changeJurisdiction,
   changeOrgStatus,
   commitmentHistory,
   getOrg,
@@ -135,6 +137,34 @@ export const changeStatusRoute = createRoute({
   request: { params: OrgIdParam, body: body(StatusChangeBody) },
   responses: {
     200: json(PrivateOrg, "The organisation after the change"),
+    ...authErrorResponses,
+    ...notFoundResponse,
+    ...conflictResponse,
+    ...errorResponses,
+  },
+});
+
+export const changeJurisdictionRoute = createRoute({
+  method: "put",
+  path: "/v1/orgs/{id}/jurisdiction",
+  operationId: "changeOrgJurisdiction",
+  summary: "Move another regulator's jurisdiction, inside the caller's own (regulator)",
+  tags,
+  request: {
+    params: OrgIdParam,
+    body: body(
+      z
+        .object({
+          jurisdiction: z.string().trim().max(12).openapi({
+            description: "GB/T 2260 code (county, prefecture, province) or 000000",
+            example: "331000",
+          }),
+        })
+        .openapi("JurisdictionChange"),
+    ),
+  },
+  responses: {
+    200: json(PrivateOrg, "The regulator after the change"),
     ...authErrorResponses,
     ...notFoundResponse,
     ...conflictResponse,
@@ -247,10 +277,14 @@ export const orgRoutes = createRouter()
         "only regulators may list organisations that are not verified",
       );
     }
+    const status = q.status ?? (regulator ? undefined : "verified");
     const page = await listOrgs(c.var.deps.db, {
       role: q.role,
       regionCode: q.region,
-      status: q.status ?? (regulator ? undefined : "verified"),
+      status,
+      // What is not public (pending, rejected, suspended) a regulator sees inside its jurisdiction.
+      jurisdiction:
+        regulator && status !== "verified" ? (jurisdictionOf(caller.org) ?? undefined) : undefined,
       limit: q.limit,
       cursor: q.cursor,
     });
@@ -292,6 +326,18 @@ export const orgRoutes = createRouter()
     );
     return c.json(await privateProfile(db, clock, org), 200);
   })
+  .openapi(changeJurisdictionRoute, async (c) => {
+    const caller = await requireWriter(c, "regulator");
+    const { db, clock } = c.var.deps;
+    const org = await changeJurisdiction(
+      db,
+      clock,
+      c.req.valid("param").id,
+      c.req.valid("json").jurisdiction,
+      caller.org,
+    );
+    return c.json(await privateProfile(db, clock, org), 200);
+  })
   .openapi(statusHistoryRoute, async (c) => {
     const caller = await requireCaller(c);
     const { id } = c.req.valid("param");
@@ -301,7 +347,8 @@ export const orgRoutes = createRouter()
         "only the organisation itself or a regulator may read its status history",
       );
     }
-    await getOrg(c.var.deps.db, id);
+    const target = await getOrg(c.var.deps.db, id);
+    if (caller.org.id !== id) assertWithin(caller.org, target.regionCode, `organisation ${id}`);
     const rows = await statusHistory(c.var.deps.db, id);
     return c.json(
       rows.map((r) => ({

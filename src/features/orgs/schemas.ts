@@ -45,6 +45,11 @@ export const RegisterOrgBody = z
       .trim()
       .max(12)
       .openapi({ description: "GB/T 2260 code", example: "331003" }),
+    jurisdiction: z.string().trim().max(12).optional().openapi({
+      description:
+        "regulators only, and required for them: the GB/T 2260 region they regulate (a county, a prefecture such as 331000 台州市, a province) or 000000 for the whole country; inside the registering regulator's own",
+      example: "331000",
+    }),
     address: z.string().trim().max(500).optional(),
     contactPhone: z.string().trim().max(40).optional(),
     contactEmail: z.email().max(200).optional(),
@@ -55,6 +60,13 @@ export const RegisterOrgBody = z
 export const Region = z
   .object({ code: z.string(), names: z.array(z.string()), retired: z.boolean() })
   .openapi("Region");
+
+export const Jurisdiction = z
+  .object({
+    code: z.string().openapi({ example: "331000" }),
+    names: z.array(z.string()).openapi({ example: ["浙江省", "台州市"] }),
+  })
+  .openapi("Jurisdiction");
 
 export const CommitmentBody = z
   .object({
@@ -126,6 +138,10 @@ export const PublicOrg = z
     status: OrgStatus,
     verified: z.boolean(),
     region: Region,
+    jurisdiction: Jurisdiction.nullable().openapi({
+      description:
+        "a regulator's jurisdiction: what its queues and actions cover; null for other organisations",
+    }),
     licences: z.array(LicenceInput),
     commitment: Commitment.nullable(),
     credit: CreditSummary,

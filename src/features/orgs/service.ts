@@ -23,6 +23,13 @@ import { keyedHash, sha256Hex } from "../../lib/crypto";
 import { AppError, type FieldError } from "../../lib/errors";
 import { afterPosition, decodeCursor, toPage } from "../../lib/pagination";
 import { randomString } from "../../lib/random";
+import {
+  assertWithin,
+  isValidJurisdiction,
+  jurisdictionOf,
+  jurisdictionWithin,
+  withinSql,
+} from "./jurisdiction";
 
 export interface OrgDeps {
   clock: Clock;
@@ -37,6 +44,8 @@ export interface RegisterInput {
   residentId?: string;
   roles: Role[];
   regionCode: string;
+  /** Regulators only: the region they regulate (see jurisdiction.ts). */
+  jurisdiction?: string;
   address?: string;
   contactPhone?: string;
   contactEmail?: string;
@@ -52,6 +61,82 @@ function invalid(errors: FieldError[]): AppError {
 }
 
 /** Checks what the schema cannot: codes, region, licences, role constraints. Returns the status to start in. */
+/**
+ * A national or wider regulator moves another regulator's jurisdiction (within its own); the
+ * other one's queues follow at once.
+ */
+export async function changeJurisdiction(
+  db: Db,
+  clock: Clock,
+  orgId: string,
+  jurisdiction: string,
+  actor: Org,
+): Promise<Org> {
+  if (!isValidJurisdiction(jurisdiction)) {
+    throw new AppError(
+      "validation_failed",
+      `json.jurisdiction: ${jurisdiction} is not a current GB/T 2260 region code, nor 000000`,
+      { errors: [{ path: "json.jurisdiction", message: "not a current GB/T 2260 code" }] },
+    );
+  }
+  return db.transaction(async (tx) => {
+    const [org] = await tx.select().from(orgs).where(eq(orgs.id, orgId)).for("update");
+    if (!org) throw new AppError("not_found", `organisation ${orgId} does not exist`);
+    if (!org.roles.includes("regulator")) {
+      throw new AppError("conflict", `organisation ${orgId} is not a regulator`, {
+        rule: "only_regulators_have_jurisdiction",
+      });
+    }
+    const own = jurisdictionOf(actor)!;
+    const current = jurisdictionOf(org)!;
+    if (
+      org.id === actor.id ||
+      !jurisdictionWithin(current, own) ||
+      !jurisdictionWithin(jurisdiction, own)
+    ) {
+      throw new AppError(
+        "forbidden",
+        `${actor.id} (${own}) may move only other regulators inside its own jurisdiction; ${orgId} regulates ${current}, asked ${jurisdiction}`,
+        { jurisdiction: own },
+      );
+    }
+    const [updated] = await tx
+      .update(orgs)
+      .set({ jurisdiction, updatedAt: clock.now() })
+      .where(eq(orgs.id, orgId))
+      .returning();
+    return updated!;
+  });
+}
+
+/** A regulator regulates a region inside its registrar's; nobody else has a jurisdiction. */
+function checkJurisdiction(input: RegisterInput, registeredBy: Org | null): string | null {
+  const fail = (message: string): never => {
+    throw new AppError("validation_failed", `json.jurisdiction: ${message}`, {
+      errors: [{ path: "json.jurisdiction", message }],
+    });
+  };
+  if (!input.roles.includes("regulator")) {
+    return input.jurisdiction === undefined ? null : fail("only regulators have a jurisdiction");
+  }
+  const code = input.jurisdiction;
+  if (code === undefined) {
+    return fail("a regulator is registered with the region it regulates (GB/T 2260, or 000000)");
+  }
+  if (!isValidJurisdiction(code)) {
+    return fail(`${code} is not a current GB/T 2260 region code, nor 000000 (the whole country)`);
+  }
+  const outer = registeredBy ? jurisdictionOf(registeredBy) : null;
+  if (outer !== null && !jurisdictionWithin(code, outer)) {
+    throw new AppError(
+      "forbidden",
+      `jurisdiction ${code} is not inside ${outer}, the jurisdiction of ${registeredBy!.id}`,
+      { jurisdiction: outer },
+    );
+  }
+  return code;
+}
+
 function checkRegistration(
   input: RegisterInput,
   today: Date,
@@ -146,6 +231,7 @@ export async function registerOrg(
       "regulator organisations are created by a regulator or with the admin CLI (npm run admin)",
     );
   }
+  const jurisdiction = checkJurisdiction(input, registeredBy);
   const now = deps.clock.now();
   const { status, reason } = checkRegistration(input, now);
   const uscc = input.uscc?.toUpperCase() ?? null;
@@ -187,6 +273,7 @@ export async function registerOrg(
         nameEn: input.nameEn ?? null,
         roles: input.roles,
         regionCode: input.regionCode,
+        jurisdiction,
         address: input.address ?? null,
         contactPhone: input.contactPhone ?? null,
         contactEmail: input.contactEmail ?? null,
@@ -265,7 +352,8 @@ export async function getOrgByUscc(db: Db, uscc: string): Promise<Org> {
   return org;
 }
 
-const ALLOWED: Record<OrgStatus, OrgStatus[]> = {
+/** The verification states an organisation may move to from each one. */
+export const ALLOWED: Record<OrgStatus, OrgStatus[]> = {
   pending: ["verified", "rejected"],
   pending_review: ["verified", "rejected"],
   verified: ["suspended", "rejected"],
@@ -284,6 +372,7 @@ export async function changeOrgStatus(
   return db.transaction(async (tx) => {
     const [org] = await tx.select().from(orgs).where(eq(orgs.id, orgId)).for("update");
     if (!org) throw new AppError("not_found", `organisation ${orgId} does not exist`);
+    assertWithin(actor, org.regionCode, `organisation ${orgId}`);
     if (!ALLOWED[org.status].includes(to)) {
       throw new AppError(
         "conflict",
@@ -386,14 +475,21 @@ export async function publishedListEntries(db: Db, orgId: string, today: string)
 
 export async function listOrgs(
   db: Db,
-  filter: { role?: Role; regionCode?: string; status?: OrgStatus; limit: number; cursor?: string },
+  filter: {
+    role?: Role;
+    regionCode?: string;
+    status?: OrgStatus;
+    /** A regulator's queue: only organisations registered inside it. */
+    jurisdiction?: string;
+    limit: number;
+    cursor?: string;
+  },
 ) {
   const position = decodeCursor(filter.cursor);
   const conditions = [
     filter.role ? sql`${filter.role} = any(${orgs.roles})` : undefined,
-    filter.regionCode
-      ? sql`${orgs.regionCode} like ${`${filter.regionCode.replace(/0+$/, "")}%`}`
-      : undefined,
+    filter.regionCode ? withinSql(orgs.regionCode, filter.regionCode) : undefined,
+    filter.jurisdiction ? withinSql(orgs.regionCode, filter.jurisdiction) : undefined,
     filter.status ? eq(orgs.status, filter.status) : undefined,
     afterPosition(orgs.createdAt, orgs.id, position),
   ].filter((c) => c !== undefined);

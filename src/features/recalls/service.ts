@@ -7,6 +7,7 @@ import {
   type Lot,
   lots,
   type Org,
+  orgs,
   type Product,
   products,
   type Recall as RecallRow,
@@ -18,6 +19,7 @@ import { epcOf, objectEvent, ZS_NS } from "../../ledger/epcis";
 import type { Clock } from "../../lib/clock";
 import { AppError, type FieldError, notFound } from "../../lib/errors";
 import { isRegulator } from "../events/rules";
+import { assertWithin } from "../orgs/jurisdiction";
 import { newId } from "../orgs/service";
 import { lotKeyOf } from "../trace/common";
 import type { CloseRecallBody, CreateRecallBody } from "./schemas";
@@ -37,14 +39,20 @@ function invalid(errors: FieldError[]): AppError {
   return new AppError("validation_failed", `${first.path}: ${first.message}${more}`, { errors });
 }
 
-/** Only the brand owner of the product or a regulator recalls it, or closes its recall. */
-function assertMayRecall(caller: Org, product: Product) {
-  if (product.ownerOrgId !== caller.id && !isRegulator(caller)) {
+/**
+ * Only the brand owner of the product or a regulator recalls it, or closes its recall; a
+ * regulator one whose brand owner is registered inside its jurisdiction.
+ */
+async function assertMayRecall(tx: Db, caller: Org, product: Product) {
+  if (product.ownerOrgId === caller.id) return;
+  if (!isRegulator(caller)) {
     throw new AppError(
       "forbidden",
       `organisation ${caller.id} does not own product /01/${product.gtin}; only its brand owner or a regulator may recall it`,
     );
   }
+  const [owner] = await tx.select().from(orgs).where(eq(orgs.id, product.ownerOrgId));
+  assertWithin(caller, owner?.regionCode ?? null, `the brand owner of /01/${product.gtin}`);
 }
 
 function gtinOf(code: string, path: string): string {
@@ -109,7 +117,7 @@ export async function createRecall(
     const [product] = await tx.select().from(products).where(eq(products.gtin, gtin));
     if (!product)
       throw invalid([{ path: "json.product", message: `product /01/${gtin} is not registered` }]);
-    assertMayRecall(ctx.caller, product);
+    await assertMayRecall(tx, ctx.caller, product);
     const recalled = await lockRecalledLots(tx, gtin, input.lots);
     const lotIds = recalled.map((l) => l.id);
     const lotKeys = recalled.map((l) => lotKeyOf(l.gtin, l.lot));
@@ -184,7 +192,7 @@ export async function closeRecall(
     const [recall] = await tx.select().from(recalls).where(eq(recalls.id, id)).for("update");
     if (!recall) throw notFound(`recall ${id}`);
     const [product] = await tx.select().from(products).where(eq(products.gtin, recall.gtin));
-    assertMayRecall(ctx.caller, product!);
+    await assertMayRecall(tx, ctx.caller, product!);
     if (recall.status === "closed") {
       throw new AppError(
         "conflict",

@@ -100,6 +100,33 @@ export const rows: MatrixRow[] = [
     },
   },
   {
+    operationId: "recordEvent",
+    label: "correction",
+    request: async (ctx) => {
+      const lot = await listedLot(ctx);
+      const sold = await ctx.t.request("POST", "/v1/events", {
+        key: ctx.cast.seller.key,
+        json: { kind: "sale", items: [lot.items[0]!.key], orderNumber: "M-WRONG" },
+      });
+      const { event } = (await sold.json()) as { event: { eventId: string } };
+      return {
+        method: "POST",
+        path: "/v1/events",
+        json: { kind: "correction", eventId: event.eventId, reason: "did_not_occur" },
+      };
+    },
+    // The seller that recorded the sale, or a regulator; a producer or carrier did not record it.
+    expect: {
+      none: 401,
+      seller: 201,
+      regulator: 201,
+      producer: 403,
+      logistics: 403,
+      inspector: 403,
+      unverified: 403,
+    },
+  },
+  {
     operationId: "confirmReceipt",
     request: async (ctx) => {
       const lot = await seedLot(ctx.t, ctx.cast.producer, { count: 1 });

@@ -34,6 +34,18 @@ export const rows: MatrixRow[] = [
     expect: { none: 401, regulator: 200, others: 403 },
   },
   {
+    operationId: "changeOrgJurisdiction",
+    request: async ({ t }) => {
+      const target = await makeOrg(t, ["regulator"], { jurisdiction: "331000" });
+      return {
+        method: "PUT",
+        path: `/v1/orgs/${target.org.id}/jurisdiction`,
+        json: { jurisdiction: "331003" },
+      };
+    },
+    expect: { none: 401, regulator: 200, others: 403 },
+  },
+  {
     operationId: "publishCommitment",
     request: () => ({ method: "POST", path: "/v1/me/commitments", json: commitment }),
     expect: { none: 401, unverified: 403, others: 201 },
