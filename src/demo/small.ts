@@ -99,6 +99,18 @@ export async function seedSmall(
     { kind: "cnas", number: "CNAS L1234" },
   ]);
 
+  // A shop that signed up and waits for the regulator's verification queue.
+  await client.must("POST", "/v1/orgs", {
+    json: {
+      nameZh: "温岭海鲜干货铺（待核验）",
+      uscc: uscc("331081", 24),
+      roles: ["seller"],
+      regionCode: "331081",
+      licences: [{ kind: "food_business_jy", number: "JY13310810054321" }],
+      contactPhone: "0576-8800024",
+    },
+  });
+
   const people: [string, string, string][] = [
     ["regulator", regulator.orgId, "陈科长"],
     ["producer", farm.id, "王社长"],

@@ -2,6 +2,7 @@
 import type { MemberRole, Role } from "../../db/schema";
 import { type Lang, pickLang } from "../pages/i18n";
 import { type DeskDict, deskDict } from "./desk-i18n";
+import { type RegulatorDict, regulatorDict } from "./regulator-i18n";
 
 export type { Lang };
 
@@ -19,6 +20,7 @@ export function consoleLang(
 const zh = {
   htmlLang: "zh-CN",
   desk: deskDict.zh as DeskDict,
+  reg: regulatorDict.zh as RegulatorDict,
   site: "追溯 · 管理台",
   switchTo: "English",
   switchLang: "en" as Lang,
@@ -34,6 +36,10 @@ const zh = {
     credit: "信用",
     shipments: "发货与签收",
     alerts: "预警",
+    verification: "主体核验",
+    alertQueue: "预警处置",
+    complaintQueue: "投诉处理",
+    lists: "红黑名单",
   },
   role: { owner: "所有者", staff: "员工" } satisfies Record<MemberRole, string>,
   orgRole: {
@@ -178,6 +184,14 @@ const zh = {
       "dispatch.record": "登记发货",
       "sign_off.record": "登记签收",
       "shipments.upload": "批量导入运单",
+      "event.correct": "声明更正",
+      "org.status": "核验决定",
+      "alert.decide": "预警处置",
+      "thresholds.save": "修改预警阈值",
+      "complaint.decide": "投诉裁定",
+      "list.add": "列入名单",
+      "list.lift": "移出名单",
+      "repair.decide": "信用修复决定",
     } as Record<string, string>,
   },
   csrf: {
@@ -195,6 +209,7 @@ export type ConsoleDict = typeof zh;
 
 const en: ConsoleDict = {
   desk: deskDict.en,
+  reg: regulatorDict.en,
   htmlLang: "en",
   site: "zhuisu · Console",
   switchTo: "中文",
@@ -211,6 +226,10 @@ const en: ConsoleDict = {
     credit: "Credit",
     shipments: "Dispatch & sign-off",
     alerts: "Alerts",
+    verification: "Verification",
+    alertQueue: "Alert queue",
+    complaintQueue: "Complaints",
+    lists: "Red & black lists",
   },
   role: { owner: "Owner", staff: "Staff" },
   orgRole: {
@@ -357,6 +376,14 @@ const en: ConsoleDict = {
       "dispatch.record": "Recorded a dispatch",
       "sign_off.record": "Recorded a sign-off",
       "shipments.upload": "Uploaded waybills",
+      "event.correct": "Declared a correction",
+      "org.status": "Verification decision",
+      "alert.decide": "Alert decision",
+      "thresholds.save": "Changed alert thresholds",
+      "complaint.decide": "Complaint decision",
+      "list.add": "Put on a list",
+      "list.lift": "Taken off a list",
+      "repair.decide": "Credit repair decision",
     } as Record<string, string>,
   },
   csrf: {

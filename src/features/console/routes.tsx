@@ -39,6 +39,7 @@ import type { Message } from "./layout";
 import { ActivityLog, Home, InvitationForm, Keys, LoginForm, Members, Profile } from "./pages";
 import { producerRoutes } from "./producer";
 import { registerRoutes } from "./register";
+import { regulatorRoutes } from "./regulator";
 import { sellerRoutes } from "./seller";
 import {
   CsrfRefused,
@@ -140,6 +141,7 @@ export const consoleRoutes = new Hono<AppEnv>()
   .route("/", producerRoutes)
   .route("/", sellerRoutes)
   .route("/", carrierRoutes)
+  .route("/", regulatorRoutes)
   .get("/console/login", async (c) => {
     const { active, t } = await loadConsole(c);
     const next = returnPath(c.req.query("next"));
