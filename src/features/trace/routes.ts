@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import type { Context } from "hono";
 import { parseCode } from "../../codes";
 import { publicBaseUrl } from "../../config";
-import { products } from "../../db/schema";
+import { type Org, products } from "../../db/schema";
 import { hasRole, requireCaller } from "../../lib/auth";
 import type { AppEnv } from "../../lib/context";
 import { AppError, notFound } from "../../lib/errors";
@@ -26,12 +26,13 @@ import { BackwardTrace, ForwardTrace, ProductTrace, type TraceFormat, TraceQuery
 
 const tags = ["Chain of custody"];
 
-type Target =
+export type Target =
   | { level: "item"; gtin: string; serial: string; key: string }
   | { level: "lot"; gtin: string; lot: string; key: string }
   | { level: "product"; gtin: string; key: string };
 
-function parseTarget(raw: string): Target {
+/** What a trace follows, from its key without the leading slash (`01/{gtin}/21/{serial}`). */
+export function parseTarget(raw: string): Target {
   const parsed = parseCode(`/${raw}`, { gbt33993: false });
   if (!parsed.ok)
     throw new AppError("invalid_code", parsed.error.message, { parseError: parsed.error });
@@ -60,23 +61,65 @@ function formatOf(c: Context<AppEnv>, asked: TraceFormat | undefined): TraceForm
  * A lot's forward trace lists every serial of it, and serials are only unguessable while they
  * are unpublished: inspectors, regulators and the brand owner may read it.
  */
-async function assertLotReader(c: Context<AppEnv>, gtin: string, key: string) {
-  const caller = await requireCaller(c);
+export async function assertLotReader(c: Context<AppEnv>, org: Org, gtin: string, key: string) {
   const [product] = await c.var.deps.db
     .select({ owner: products.ownerOrgId })
     .from(products)
     .where(eq(products.gtin, gtin));
   if (!product) throw notFound(`lot ${key}`);
   const allowed =
-    hasRole(caller.org, "inspector") ||
-    hasRole(caller.org, "regulator") ||
-    product.owner === caller.org.id;
-  if (!allowed || caller.org.status !== "verified") {
+    hasRole(org, "inspector") || hasRole(org, "regulator") || product.owner === org.id;
+  if (!allowed || org.status !== "verified") {
     throw new AppError(
       "forbidden",
       `the forward trace of ${key} lists its serials; only verified inspectors, regulators and the brand owner may read it`,
     );
   }
+}
+
+/** The trace of a target as of a time, with the latest signed checkpoint and the places named. */
+export async function readTrace(c: Context<AppEnv>, target: Target, asOf: Date | null) {
+  const { db, clock, config, dbKind } = c.var.deps;
+  const ctx = {
+    snapshot: dbKind === "postgres" ? SNAPSHOT : undefined,
+    baseUrl: publicBaseUrl(config),
+    checkpoint: await exportCheckpoint(db, logDeps(c), config.CHECKPOINT_INTERVAL_SECONDS * 1000),
+    now: clock.now(),
+  };
+  const trace =
+    target.level === "item"
+      ? await backwardTrace(db, ctx, target, asOf)
+      : target.level === "lot"
+        ? await forwardTrace(db, ctx, target, asOf)
+        : await productTrace(db, ctx, target.gtin, asOf);
+  if ("events" in trace) await nameThePlaces(db, trace.events);
+  return trace;
+}
+
+/** A trace as the format asks: JSON (the offline-verifiable file), CSV or an EPCIS document. */
+export async function traceResponse(
+  c: Context<AppEnv>,
+  trace: Awaited<ReturnType<typeof readTrace>>,
+  format: TraceFormat,
+  download = false,
+): Promise<Response> {
+  const name = `trace-${trace.key.slice(1).replace(/[^A-Za-z0-9]+/g, "-")}`;
+  if (format === "csv") {
+    return c.body(traceCsv(trace), 200, {
+      "Content-Type": "text/csv; charset=utf-8; header=present",
+      "Content-Disposition": `attachment; filename="${name}.csv"`,
+    });
+  }
+  if (format === "epcis") {
+    return c.body(JSON.stringify(await traceEpcis(c.var.deps.db, trace)), 200, {
+      "Content-Type": "application/ld+json; charset=utf-8",
+      "Content-Disposition": `${download ? "attachment" : "inline"}; filename="${name}.jsonld"`,
+      "GS1-EPCIS-Version": "2.0.0",
+      "GS1-CBV-Version": "2.0.0",
+    });
+  }
+  if (download) c.header("Content-Disposition", `attachment; filename="${name}.json"`);
+  return c.json(trace, 200);
 }
 
 export const traceRoutes = createRouter();
@@ -123,36 +166,10 @@ traceRoutes.get("/v1/trace/:key{.+}", async (c) => {
   if (!query.success) throw validationError(query.error, "query");
   const format = formatOf(c, query.data.format);
   c.header("Vary", "Accept");
-  if (target.level === "lot") await assertLotReader(c, target.gtin, target.key);
-  const { db, clock, config, dbKind } = c.var.deps;
-  const ctx = {
-    snapshot: dbKind === "postgres" ? SNAPSHOT : undefined,
-    baseUrl: publicBaseUrl(config),
-    checkpoint: await exportCheckpoint(db, logDeps(c), config.CHECKPOINT_INTERVAL_SECONDS * 1000),
-    now: clock.now(),
-  };
+  if (target.level === "lot") {
+    const caller = await requireCaller(c);
+    await assertLotReader(c, caller.org, target.gtin, target.key);
+  }
   const asOf = query.data.asOf ? new Date(query.data.asOf) : null;
-  const trace =
-    target.level === "item"
-      ? await backwardTrace(db, ctx, target, asOf)
-      : target.level === "lot"
-        ? await forwardTrace(db, ctx, target, asOf)
-        : await productTrace(db, ctx, target.gtin, asOf);
-  if ("events" in trace) await nameThePlaces(db, trace.events);
-  const name = `trace-${target.key.slice(1).replace(/[^A-Za-z0-9]+/g, "-")}`;
-  if (format === "csv") {
-    return c.body(traceCsv(trace), 200, {
-      "Content-Type": "text/csv; charset=utf-8; header=present",
-      "Content-Disposition": `attachment; filename="${name}.csv"`,
-    });
-  }
-  if (format === "epcis") {
-    return c.body(JSON.stringify(await traceEpcis(db, trace)), 200, {
-      "Content-Type": "application/ld+json; charset=utf-8",
-      "Content-Disposition": `inline; filename="${name}.jsonld"`,
-      "GS1-EPCIS-Version": "2.0.0",
-      "GS1-CBV-Version": "2.0.0",
-    });
-  }
-  return c.json(trace, 200);
+  return traceResponse(c, await readTrace(c, target, asOf), format);
 });
