@@ -4,7 +4,7 @@ import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect } from "vitest";
 import { createTestApp, type TestApp } from "../app";
 import { requiredTool } from "../helpers/required-tool";
@@ -99,3 +99,21 @@ export function browserRig(present: boolean): BrowserRig {
   });
   return rig;
 }
+
+/** A person at a desk: a browser context of their own, in Chinese, without JavaScript. */
+export async function deskPerson(
+  rig: BrowserRig,
+  viewport = DESKTOP,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await rig.browser.newContext({
+    viewport,
+    locale: "zh-CN",
+    javaScriptEnabled: false,
+    acceptDownloads: true,
+  });
+  return { context, page: await context.newPage() };
+}
+
+/** The page's message (what a form's answer says). */
+export const deskMessage = (page: Page) =>
+  page.locator("main [role=alert], main [role=status]").first();

@@ -1,13 +1,12 @@
 // A market-supervision officer's day in real Chromium, without JavaScript: verify a new shop,
 // confirm an alert from its evidence, black-list a seller, and see the seller's credit drop and
 // its scan page show the badge.
-import type { BrowserContext, Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { alerts } from "../../src/db/schema";
 import type { TestApp } from "../app";
 import { makeMember, makeOrg } from "../factories";
 import { listForSale, seedLot } from "../seed";
-import { browserRig, chromiumPresent, DESKTOP, logIn, shot } from "./chromium";
+import { browserRig, chromiumPresent, deskMessage, deskPerson, logIn, shot } from "./chromium";
 
 const present = chromiumPresent("the regulator's journey");
 const rig = browserRig(present);
@@ -18,16 +17,8 @@ beforeAll(() => {
   if (present) ({ t, base } = rig);
 });
 
-async function person(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await rig.browser.newContext({
-    viewport: DESKTOP,
-    locale: "zh-CN",
-    javaScriptEnabled: false,
-  });
-  return { context, page: await context.newPage() };
-}
-
-const message = (page: Page) => page.locator("main [role=alert], main [role=status]").first();
+const person = () => deskPerson(rig);
+const message = deskMessage;
 
 describe.skipIf(!present)("the regulator in Chromium", () => {
   it("verifies a shop, confirms an alert, black-lists a seller and sees its credit and scan page change", {

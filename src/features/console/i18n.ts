@@ -2,6 +2,7 @@
 import type { MemberRole, Role } from "../../db/schema";
 import { type Lang, pickLang } from "../pages/i18n";
 import { type DeskDict, deskDict } from "./desk-i18n";
+import { type InspectorDict, inspectorDict } from "./inspector-i18n";
 import { type RegulatorDict, regulatorDict } from "./regulator-i18n";
 
 export type { Lang };
@@ -21,6 +22,7 @@ const zh = {
   htmlLang: "zh-CN",
   desk: deskDict.zh as DeskDict,
   reg: regulatorDict.zh as RegulatorDict,
+  insp: inspectorDict.zh as InspectorDict,
   site: "追溯 · 管理台",
   switchTo: "English",
   switchLang: "en" as Lang,
@@ -40,6 +42,8 @@ const zh = {
     alertQueue: "预警处置",
     complaintQueue: "投诉处理",
     lists: "红黑名单",
+    inspections: "检验报告",
+    trace: "追溯查询",
   },
   role: { owner: "所有者", staff: "员工" } satisfies Record<MemberRole, string>,
   orgRole: {
@@ -192,6 +196,7 @@ const zh = {
       "list.add": "列入名单",
       "list.lift": "移出名单",
       "repair.decide": "信用修复决定",
+      "inspection.upload": "上传检验报告",
     } as Record<string, string>,
   },
   csrf: {
@@ -210,6 +215,7 @@ export type ConsoleDict = typeof zh;
 const en: ConsoleDict = {
   desk: deskDict.en,
   reg: regulatorDict.en,
+  insp: inspectorDict.en,
   htmlLang: "en",
   site: "zhuisu · Console",
   switchTo: "中文",
@@ -230,6 +236,8 @@ const en: ConsoleDict = {
     alertQueue: "Alert queue",
     complaintQueue: "Complaints",
     lists: "Red & black lists",
+    inspections: "Reports",
+    trace: "Trace explorer",
   },
   role: { owner: "Owner", staff: "Staff" },
   orgRole: {
@@ -384,6 +392,7 @@ const en: ConsoleDict = {
       "list.add": "Put on a list",
       "list.lift": "Taken off a list",
       "repair.decide": "Credit repair decision",
+      "inspection.upload": "Uploaded an inspection report",
     } as Record<string, string>,
   },
   csrf: {

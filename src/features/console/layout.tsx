@@ -18,6 +18,8 @@ export const NAV = [
   { nav: "credit", href: "/console/credit", roles: ["seller", "producer"] },
   { nav: "shipments", href: "/console/shipments", roles: ["logistics"] },
   { nav: "alerts", href: "/console/alerts", roles: ["logistics"] },
+  { nav: "inspections", href: "/console/inspections", roles: ["inspector"] },
+  { nav: "trace", href: "/console/trace", roles: ["inspector", "regulator", "producer"] },
   { nav: "verification", href: "/console/regulate/orgs", roles: ["regulator"] },
   { nav: "alertQueue", href: "/console/regulate/alerts", roles: ["regulator"] },
   { nav: "complaintQueue", href: "/console/regulate/complaints", roles: ["regulator"] },

@@ -617,7 +617,7 @@ const okMessage = (w: DeskDict, done: string | undefined): Message | null => {
   return text ? { kind: "ok", text } : null;
 };
 
-function recallBody(gtin: string, form: Values) {
+export function recallBody(gtin: string, form: Values) {
   const lot = given(form, "lot");
   return parsed(CreateRecallBody, {
     product: gtin,

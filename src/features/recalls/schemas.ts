@@ -97,6 +97,15 @@ export const Effectiveness = z
     stillWithConsumersOrInMarket: z.number().int().openapi({
       description: "with_seller + in_transit + delivered",
     }),
+    scannedSinceRecall: z
+      .object({
+        scans: z.number().int(),
+        units: z.number().int().openapi({ description: "distinct units scanned" }),
+      })
+      .openapi({
+        description:
+          "consumer scans of recalled units after the recall started: each scanner saw the recall warning",
+      }),
     byLot: z.array(z.object({ key: z.string(), total: z.number().int(), byCategory: Categories })),
     holders: z
       .array(

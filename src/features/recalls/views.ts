@@ -11,6 +11,7 @@ import {
   products,
   type Recall as RecallRow,
   recalls,
+  scans,
 } from "../../db/schema";
 import type { Db } from "../../db/types";
 import { AppError } from "../../lib/errors";
@@ -161,9 +162,19 @@ export async function effectiveness(
       )
     : new Map();
   const total = Object.values(byCategory).reduce((a, b) => a + b, 0);
+  // Consumers who scanned a recalled unit after the recall saw its warning: the reach of the notice.
+  const [scanned] = await db
+    .select({ scans: count(), units: sql<number>`count(distinct ${scans.itemId})` })
+    .from(scans)
+    .innerJoin(items, eq(items.id, scans.itemId))
+    .where(and(inArray(items.lotId, recall.lotIds), gt(scans.at, recall.createdAt)));
   return {
     total,
     byCategory,
+    scannedSinceRecall: {
+      scans: Number(scanned?.scans ?? 0),
+      units: Number(scanned?.units ?? 0),
+    },
     removedFromMarket: byCategory.returned + byCategory.destroyed,
     stillWithConsumersOrInMarket:
       byCategory.with_seller + byCategory.in_transit + byCategory.delivered,
