@@ -11,6 +11,7 @@ import { complaintRoutes } from "./features/complaints/routes";
 import { consoleRoutes } from "./features/console/routes";
 import { creditRoutes } from "./features/credit/routes";
 import { enableCreditCache } from "./features/credit/service";
+import { dashboardRoutes } from "./features/dashboard/routes";
 import { epcisRoutes } from "./features/epcis/routes";
 import { eventRoutes } from "./features/events/routes";
 import { feedbackRoutes } from "./features/feedback/routes";
@@ -144,6 +145,7 @@ export function createApp(deps: AppDeps) {
   app.route("/", resolverRoutes);
   app.route("/", pageRoutes);
   app.route("/", alertRoutes);
+  app.route("/", dashboardRoutes);
   app.route("/", creditRoutes);
   app.route("/", listRoutes);
   app.route("/", complaintRoutes);

@@ -78,3 +78,36 @@ export function isValidRegionCode(code: string): boolean {
 export function isCurrentRegionCode(code: string): boolean {
   return SHAPE.test(code) && CURRENT[code] !== undefined;
 }
+
+let currentCodes: string[] | null = null;
+
+/**
+ * The current regions one level below a code: a province's prefectures, a prefecture's counties
+ * (the 市辖区 placeholder rows left out); a county has none. In code order.
+ */
+export function childRegions(code: string): string[] {
+  currentCodes ??= Object.keys(CURRENT).sort();
+  if (!SHAPE.test(code)) return [];
+  if (code.endsWith("0000")) {
+    const p = code.slice(0, 2);
+    const prefectures = currentCodes.filter(
+      (c) =>
+        c.startsWith(p) &&
+        c.endsWith("00") &&
+        !c.endsWith("0000") &&
+        !PLACEHOLDERS.has(CURRENT[c]!),
+    );
+    if (prefectures.length > 0) return prefectures;
+    // A municipality (北京, 上海…) has only placeholder prefectures: its districts come next.
+    return currentCodes.filter(
+      (c) => c.startsWith(p) && !c.endsWith("00") && !PLACEHOLDERS.has(CURRENT[c]!),
+    );
+  }
+  if (code.endsWith("00")) {
+    const p = code.slice(0, 4);
+    return currentCodes.filter(
+      (c) => c.startsWith(p) && !c.endsWith("00") && !PLACEHOLDERS.has(CURRENT[c]!),
+    );
+  }
+  return [];
+}

@@ -109,6 +109,12 @@ describe.skipIf(!present)("the regulator in Chromium", () => {
       expect(await page.locator("tr[data-list=black]").first().textContent()).toContain("刷单小店");
       await shot(page, "regulator-black-list");
 
+      // The dashboard counts the seller among the graded ones, and its figures are drawn.
+      await page.getByRole("link", { name: "监管看板" }).click();
+      expect(await page.locator("svg.chart").count()).toBeGreaterThanOrEqual(4);
+      expect(await page.locator('tr[data-grade]', { hasText: "刷单小店" }).count()).toBe(1);
+      await shot(page, "regulator-dashboard");
+
       // The scan page after: the black-list badge, and a grade where there was none.
       await page.goto(`${base}${lot.items[0]!.key}`);
       expect(await page.locator(".badge.black").first().textContent()).toContain("组织虚假交易");

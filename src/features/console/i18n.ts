@@ -44,6 +44,7 @@ const zh = {
     lists: "红黑名单",
     inspections: "检验报告",
     trace: "追溯查询",
+    dashboard: "监管看板",
   },
   role: { owner: "所有者", staff: "员工" } satisfies Record<MemberRole, string>,
   orgRole: {
@@ -238,6 +239,7 @@ const en: ConsoleDict = {
     lists: "Red & black lists",
     inspections: "Reports",
     trace: "Trace explorer",
+    dashboard: "Dashboard",
   },
   role: { owner: "Owner", staff: "Staff" },
   orgRole: {

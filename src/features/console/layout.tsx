@@ -20,6 +20,7 @@ export const NAV = [
   { nav: "alerts", href: "/console/alerts", roles: ["logistics"] },
   { nav: "inspections", href: "/console/inspections", roles: ["inspector"] },
   { nav: "trace", href: "/console/trace", roles: ["inspector", "regulator", "producer"] },
+  { nav: "dashboard", href: "/console/regulate/dashboard", roles: ["regulator"] },
   { nav: "verification", href: "/console/regulate/orgs", roles: ["regulator"] },
   { nav: "alertQueue", href: "/console/regulate/alerts", roles: ["regulator"] },
   { nav: "complaintQueue", href: "/console/regulate/complaints", roles: ["regulator"] },

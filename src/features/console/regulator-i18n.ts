@@ -2,6 +2,27 @@
 import type { OrgStatus } from "../../db/schema";
 
 const zh = {
+  dashboard: {
+    title: "监管看板",
+    scansPerDay: (days: number) => `近 ${days} 天每日扫码`,
+    scanRegionNote:
+      "扫码按该件商品的销售者所在地计（未售出的按品牌方所在地），本服务不记录扫码者的位置。点击柱或地区下载背后的扫码记录。",
+    byRegion: "各地扫码",
+    alertsByRule: "每周预警（按规则）",
+    noAlerts: "近 8 周辖区内没有预警。",
+    cloned: "克隆码高发地区",
+    noCloned: "辖区内没有克隆码预警。",
+    clonedCount: (alerts: number, codes: number) => `${alerts} 条预警 · ${codes} 个码`,
+    grades: (n: number) => `销售者信用等级（${n} 家）`,
+    unrated: "暂无评级",
+    truncated: "销售者太多，只统计了前 2000 家。",
+    sellers: "各等级的销售者",
+    recalls: "进行中的召回",
+    noRecalls: "辖区内没有进行中的召回。",
+    removedOf: (removed: number, units: number) => `已退回或销毁 ${removed}/${units}`,
+    stillOnMarket: (n: number) => `仍在市场 ${n}`,
+    scannedSince: (n: number) => `召回后扫码 ${n}`,
+  },
   jurisdiction: (names: string) => `辖区：${names}`,
   reason: "理由",
   decide: "提交",
@@ -131,6 +152,27 @@ const zh = {
 export type RegulatorDict = typeof zh;
 
 const en: RegulatorDict = {
+  dashboard: {
+    title: "Dashboard",
+    scansPerDay: (days: number) => `Scans per day, last ${days} days`,
+    scanRegionNote:
+      "A scan counts where its unit was sold (where it was made while unsold): the service keeps no scanner location. A bar or a region downloads the scans behind it.",
+    byRegion: "Scans by region",
+    alertsByRule: "Alerts per week, by rule",
+    noAlerts: "No alert inside the jurisdiction in the last 8 weeks.",
+    cloned: "Cloned-code hot spots",
+    noCloned: "No cloned-code alert inside the jurisdiction.",
+    clonedCount: (alerts: number, codes: number) => `${alerts} alerts · ${codes} codes`,
+    grades: (n: number) => `Sellers' credit grades (${n})`,
+    unrated: "not rated",
+    truncated: "Too many sellers: the first 2,000 are counted.",
+    sellers: "Sellers of each grade",
+    recalls: "Recalls under way",
+    noRecalls: "No recall under way inside the jurisdiction.",
+    removedOf: (removed: number, units: number) => `returned or destroyed ${removed}/${units}`,
+    stillOnMarket: (n: number) => `still on the market ${n}`,
+    scannedSince: (n: number) => `scans since ${n}`,
+  },
   jurisdiction: (names: string) => `Jurisdiction: ${names}`,
   reason: "Reason",
   decide: "Submit",

@@ -34,6 +34,7 @@ import {
 import { clientFingerprint, limiterOf } from "../scans/fingerprint";
 import { CONSOLE_CSS, CONSOLE_CSS_HASH } from "./assets.generated";
 import { carrierRoutes } from "./carrier";
+import { dashboardRoutes } from "./dashboard";
 import { inspectorRoutes } from "./inspector";
 import { attributed, messageOf, page, parsed, requireOwnerPage, see } from "./kit";
 import type { Message } from "./layout";
@@ -144,6 +145,7 @@ export const consoleRoutes = new Hono<AppEnv>()
   .route("/", carrierRoutes)
   .route("/", regulatorRoutes)
   .route("/", inspectorRoutes)
+  .route("/", dashboardRoutes)
   .get("/console/login", async (c) => {
     const { active, t } = await loadConsole(c);
     const next = returnPath(c.req.query("next"));

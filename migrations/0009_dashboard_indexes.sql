@@ -1,0 +1,1 @@
+CREATE INDEX "scans_at_idx" ON "scans" USING btree ("at");
