@@ -112,7 +112,7 @@ describe.skipIf(!present)("the regulator in Chromium", () => {
       // The dashboard counts the seller among the graded ones, and its figures are drawn.
       await page.getByRole("link", { name: "监管看板" }).click();
       expect(await page.locator("svg.chart").count()).toBeGreaterThanOrEqual(4);
-      expect(await page.locator('tr[data-grade]', { hasText: "刷单小店" }).count()).toBe(1);
+      expect(await page.locator("tr[data-grade]", { hasText: "刷单小店" }).count()).toBe(1);
       await shot(page, "regulator-dashboard");
 
       // The scan page after: the black-list badge, and a grade where there was none.
