@@ -11,19 +11,19 @@ import { bulkUpload, checkedGroup, type Group, type Problem } from "./bulk";
 import type { ConsoleDict } from "./i18n";
 import {
   activityOf,
+  deskSession,
   Field,
   given,
   numberOr,
   page,
   parsed,
   refusedOn,
-  requireDesk,
   see,
   when,
 } from "./kit";
 import { Csrf, type Message } from "./layout";
 import { codesOf, correctFromDesk, RecentTable, recentEvents } from "./seller";
-import { checkedForm, checkedUpload, requireSession } from "./session";
+import { checkedForm, checkedUpload } from "./session";
 
 type Values = Record<string, string>;
 
@@ -173,11 +173,7 @@ export function waybillGroups(rows: WaybillRow[]): { groups: Group[]; problems: 
   return { groups, problems };
 }
 
-async function carrier(c: Context<AppEnv>) {
-  const session = await requireSession(c);
-  requireDesk(session.active, ["logistics"], session.t);
-  return session;
-}
+const carrier = (c: Context<AppEnv>) => deskSession(c, ["logistics"]);
 
 async function shipmentsPage(
   c: Context<AppEnv>,

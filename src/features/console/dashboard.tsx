@@ -2,7 +2,6 @@
 // print and work offline), each bar, tile and row linking to the rows behind it.
 
 import type { z } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { Hono } from "hono";
 import { childRegions, lookupRegion } from "../../codes/region";
 import type { AppEnv } from "../../lib/context";
@@ -12,8 +11,8 @@ import type { Dashboard } from "../dashboard/schemas";
 import { dashboardData, scansBehind } from "../dashboard/service";
 import { WHOLE_COUNTRY } from "../orgs/jurisdiction";
 import type { ConsoleDict } from "./i18n";
-import { page, requireDesk } from "./kit";
-import { requireSession } from "./session";
+import { page } from "./kit";
+import { regulator } from "./regulator";
 
 type Data = z.infer<typeof Dashboard>;
 
@@ -277,15 +276,9 @@ function AlertWeeks({ t, data }: { t: ConsoleDict; data: Data }) {
   );
 }
 
-async function regulatorSession(c: Context<AppEnv>) {
-  const session = await requireSession(c);
-  requireDesk(session.active, ["regulator"], session.t);
-  return session;
-}
-
 export const dashboardRoutes = new Hono<AppEnv>()
   .get("/console/regulate/dashboard", async (c) => {
-    const { active } = await regulatorSession(c);
+    const { active } = await regulator(c);
     const data = await dashboardData(c.var.deps.db, c.var.deps.clock, active.org);
     const csv = (q: string) => `/console/regulate/dashboard/scans.csv?${q}`;
     return page(c, {
@@ -405,7 +398,7 @@ export const dashboardRoutes = new Hono<AppEnv>()
     });
   })
   .get("/console/regulate/dashboard/scans.csv", async (c) => {
-    const { active } = await regulatorSession(c);
+    const { active } = await regulator(c);
     const day = /^\d{4}-\d{2}-\d{2}$/.test(c.req.query("day") ?? "")
       ? c.req.query("day")
       : undefined;

@@ -24,10 +24,9 @@ import { effectiveness, recallViews } from "../recalls/views";
 import { assertLotReader, parseTarget, readTrace, traceResponse } from "../trace/routes";
 import type { TraceEventView } from "../trace/schemas";
 import type { ConsoleDict } from "./i18n";
-import { attributed, Field, page, refusedOn, requireDesk, see, when } from "./kit";
+import { attributed, deskForm, deskSession, Field, page, refusedOn, see, when } from "./kit";
 import { Csrf, type Message } from "./layout";
 import { recallBody } from "./producer";
-import { checkedUpload, requireSession } from "./session";
 
 type Values = Record<string, string>;
 type Trace = Awaited<ReturnType<typeof readTrace>>;
@@ -35,17 +34,8 @@ type Trace = Awaited<ReturnType<typeof readTrace>>;
 /** Who follows goods through the explorer. */
 const TRACERS = ["inspector", "regulator", "producer"] as const;
 
-async function inspector(c: Context<AppEnv>) {
-  const session = await requireSession(c);
-  requireDesk(session.active, ["inspector"], session.t);
-  return session;
-}
-
-async function tracer(c: Context<AppEnv>) {
-  const session = await requireSession(c);
-  requireDesk(session.active, [...TRACERS], session.t);
-  return session;
-}
+const inspector = (c: Context<AppEnv>) => deskSession(c, ["inspector"]);
+const tracer = (c: Context<AppEnv>) => deskSession(c, [...TRACERS]);
 
 // ---------------------------------------------------------------- reports
 
@@ -822,10 +812,7 @@ async function recallPage(c: Context<AppEnv>, id: string, message: Message | nul
 export const inspectorRoutes = new Hono<AppEnv>()
   .get("/console/inspections", (c) => reportsPage(c))
   .post("/console/inspections", async (c) => {
-    const session = await requireSession(c);
-    const { form, files } = await checkedUpload(c);
-    requireDesk(session.active, ["inspector"], session.t);
-    const { actor, active, t } = session;
+    const { actor, active, t, form, files } = await deskForm(c, ["inspector"]);
     return (async () => {
       const { db, clock, config } = c.var.deps;
       assertAccredited(active.org, chinaDate(clock.now()));
@@ -886,10 +873,7 @@ export const inspectorRoutes = new Hono<AppEnv>()
     return traceResponse(c, trace, format === "csv" || format === "epcis" ? format : "json", true);
   })
   .post("/console/trace/recall", async (c) => {
-    const session = await requireSession(c);
-    const { form } = await checkedUpload(c);
-    requireDesk(session.active, ["producer", "regulator"], session.t);
-    const { actor, active, t } = session;
+    const { actor, active, t, form } = await deskForm(c, ["producer", "regulator"]);
     return (async () => {
       const target = targetOf(form.code ?? "");
       if (target.level === "product") {

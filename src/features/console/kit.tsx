@@ -14,7 +14,7 @@ import type { ActiveSession } from "../members/sessions";
 import { renderPage } from "../pages/layout";
 import type { ConsoleDict } from "./i18n";
 import { type Message, type Nav, Shell } from "./layout";
-import { csrfToken, loadConsole } from "./session";
+import { checkedUpload, csrfToken, loadConsole, requireSession } from "./session";
 
 /** No script at all, styles only from this origin, forms only to this origin, never framed. */
 const CSP = [
@@ -169,6 +169,24 @@ export function requireDesk(active: ActiveSession, roles: Role[], t: ConsoleDict
       { missingRole: roles },
     );
   }
+}
+
+/** A desk's page: a logged-in member of an organisation with one of `roles`. */
+export async function deskSession(c: Context<AppEnv>, roles: Role[]) {
+  const session = await requireSession(c);
+  requireDesk(session.active, roles, session.t);
+  return session;
+}
+
+/**
+ * A desk's posted form: the login first, then its CSRF token, then the role, so that a forged
+ * form learns nothing of who may post it.
+ */
+export async function deskForm(c: Context<AppEnv>, roles: Role[]) {
+  const session = await requireSession(c);
+  const { form, files } = await checkedUpload(c);
+  requireDesk(session.active, roles, session.t);
+  return { ...session, form, files };
 }
 
 /** A form field, trimmed; empty is undefined, so optional fields are left out of a body. */

@@ -3,7 +3,7 @@
 // covers the regulator's jurisdiction only, because it calls the same services, under the same
 // checks, as the API; every decision leaves an activity row naming the member.
 
-import { inArray } from "drizzle-orm";
+import { eq, inArray } from "drizzle-orm";
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { lookupRegion } from "../../codes/region";
@@ -34,25 +34,27 @@ import {
 import { StatusChangeBody } from "../orgs/schemas";
 import { ALLOWED, changeOrgStatus, getOrg, listOrgs, statusHistory } from "../orgs/service";
 import type { ConsoleDict } from "./i18n";
-import { attributed, Field, page, parsed, refusedOn, requireDesk, see, when } from "./kit";
+import {
+  attributed,
+  deskForm,
+  deskSession,
+  Field,
+  page,
+  parsed,
+  refusedOn,
+  see,
+  when,
+} from "./kit";
 import { Csrf, type Message } from "./layout";
-import { checkedForm, requireSession } from "./session";
 
 type Values = Record<string, string>;
 
-async function regulator(c: Context<AppEnv>) {
-  const session = await requireSession(c);
-  requireDesk(session.active, ["regulator"], session.t);
+export async function regulator(c: Context<AppEnv>) {
+  const session = await deskSession(c, ["regulator"]);
   return { ...session, jurisdiction: jurisdictionOf(session.active.org) ?? WHOLE_COUNTRY };
 }
 
-/** A posted form: the login first, then its CSRF token, then the role (a forged form learns nothing). */
-async function regulatorForm(c: Context<AppEnv>) {
-  const session = await requireSession(c);
-  const form = await checkedForm(c);
-  requireDesk(session.active, ["regulator"], session.t);
-  return { ...session, form };
-}
+const regulatorForm = (c: Context<AppEnv>) => deskForm(c, ["regulator"]);
 
 function Jurisdiction({ t, code }: { t: ConsoleDict; code: string }) {
   return (
@@ -874,15 +876,9 @@ async function listsPage(
 async function orgByIdOrUscc(c: Context<AppEnv>, typed: string, t: ConsoleDict): Promise<Org> {
   const code = typed.trim();
   const db = c.var.deps.db;
-  const [byId] = await db
-    .select()
-    .from(orgs)
-    .where(inArray(orgs.id, [code]));
+  const [byId] = await db.select().from(orgs).where(eq(orgs.id, code));
   if (byId) return byId;
-  const [byUscc] = await db
-    .select()
-    .from(orgs)
-    .where(inArray(orgs.uscc, [code.toUpperCase()]));
+  const [byUscc] = await db.select().from(orgs).where(eq(orgs.uscc, code.toUpperCase()));
   if (byUscc) return byUscc;
   throw new AppError("validation_failed", t.reg.lists.unknownOrg(code), {
     errors: [{ path: "form.org", message: "no such organisation" }],

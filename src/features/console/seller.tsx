@@ -21,18 +21,18 @@ import type { ConsoleDict } from "./i18n";
 import {
   activityOf,
   attributed,
+  deskSession,
   Field,
   given,
   numberOr,
   page,
   parsed,
   refusedOn,
-  requireDesk,
   see,
   when,
 } from "./kit";
 import { Csrf, type Message } from "./layout";
-import { checkedForm, checkedUpload, requireSession } from "./session";
+import { checkedForm, checkedUpload } from "./session";
 
 type Values = Record<string, string>;
 
@@ -366,11 +366,7 @@ export function saleGroups(rows: SaleRow[]): { groups: Group[]; problems: Proble
   return { groups, problems };
 }
 
-async function seller(c: Context<AppEnv>) {
-  const session = await requireSession(c);
-  requireDesk(session.active, ["seller"], session.t);
-  return session;
-}
+const seller = (c: Context<AppEnv>) => deskSession(c, ["seller"]);
 
 async function salesPage(
   c: Context<AppEnv>,
@@ -555,8 +551,7 @@ export const sellerRoutes = new Hono<AppEnv>()
     })().catch(refusedOn((message, status) => complaintsPage(c, message, status), t));
   })
   .get("/console/credit", async (c) => {
-    const { active, t } = await requireSession(c);
-    requireDesk(active, ["seller", "producer"], t);
+    const { active } = await deskSession(c, ["seller", "producer"]);
     const credit = await orgCredit(c.var.deps.db, c.var.deps.clock, active.org);
     return page(c, {
       title: (tt) => tt.desk.credit.title,

@@ -25,6 +25,10 @@ const RECALLS_MAX = 20;
  * so this is where the unit entered the market, which is what a market regulator answers for.
  */
 const SCAN_REGION = sql.raw("coalesce(so.region_code, po.region_code)");
+/** The scans with what SCAN_REGION reads: the unit, its product's brand owner and its seller. */
+const SCANNED = sql.raw(`scans s join items i on i.id = s.item_id
+  join products p on p.gtin = i.gtin join orgs po on po.id = p.owner_org_id
+  left join orgs so on so.id = i.seller_org_id`);
 
 /**
  * The level below a jurisdiction, as a code prefix length: country → province → prefecture →
@@ -59,16 +63,12 @@ export async function dashboardData(
   const [scanDays, scanRegions, alertWeeks, cloned, sellers, openRecalls] = await Promise.all([
     db.execute(sql`
       select ${chinaDay("s.at")} as day, count(*)::int as n
-      from scans s join items i on i.id = s.item_id
-        join products p on p.gtin = i.gtin join orgs po on po.id = p.owner_org_id
-        left join orgs so on so.id = i.seller_org_id
+      from ${SCANNED}
       where s.at >= ${since.toISOString()} and ${inside}
       group by 1 order by 1`),
     db.execute(sql`
       select left(${SCAN_REGION}, ${child}) as prefix, count(*)::int as n
-      from scans s join items i on i.id = s.item_id
-        join products p on p.gtin = i.gtin join orgs po on po.id = p.owner_org_id
-        left join orgs so on so.id = i.seller_org_id
+      from ${SCANNED}
       where s.at >= ${since.toISOString()} and ${inside}
       group by 1 order by 2 desc`),
     db.execute(sql`
@@ -212,9 +212,7 @@ export async function scansBehind(
   }>(
     await db.execute(sql`
       select s.at, s.gtin, s.serial, s.item_state, ${SCAN_REGION} as region, so.name_zh as seller
-      from scans s join items i on i.id = s.item_id
-        join products p on p.gtin = i.gtin join orgs po on po.id = p.owner_org_id
-        left join orgs so on so.id = i.seller_org_id
+      from ${SCANNED}
       where ${sql.join(conditions, sql` and `)}
       order by s.at desc limit ${filter.limit}`),
   );

@@ -8,6 +8,7 @@ import type { Db } from "../../db/types";
 import { appendEvent, type SubjectRef } from "../../ledger/append";
 import { AppError, notFound } from "../../lib/errors";
 import { assertWithin } from "../orgs/jurisdiction";
+import { correctionOf } from "../trace/ledger";
 import { applyEvent, NOT_YET, type UnitState } from "../trace/replay";
 import { isRegulator } from "./rules";
 import type { CorrectionBody } from "./schemas";
@@ -103,14 +104,14 @@ export async function recordCorrection(
 
 /** A retry of a correction is answered with the stored one; a different one is a conflict. */
 function sameCorrection(declared: EventRow, input: CorrectionInput): Recorded {
-  const stored = declared.document.errorDeclaration as Record<string, unknown> | undefined;
-  const reason = String(stored?.reason ?? "").replace(/^.*[:/]/, "");
-  if (reason === input.reason && (stored?.["zs:note"] ?? undefined) === input.note) {
+  const stored = correctionOf(declared.id, declared.document.errorDeclaration);
+  const reason = stored.reason;
+  if (reason === input.reason && (stored.note ?? undefined) === input.note) {
     return { appended: { row: declared, duplicate: true }, affected: 0 };
   }
   throw new AppError(
     "conflict",
-    `event ${input.eventId} was already declared erroneous (${reason}) at ${String(stored?.declarationTime)}; a correction is not corrected`,
+    `event ${input.eventId} was already declared erroneous (${reason}) at ${stored.declaredAt}; a correction is not corrected`,
     { rule: "already_corrected", declaration: declared.id },
   );
 }
