@@ -10,7 +10,7 @@ import { alertRoutes } from "./features/alerts/routes";
 import { complaintRoutes } from "./features/complaints/routes";
 import { consoleRoutes } from "./features/console/routes";
 import { creditRoutes } from "./features/credit/routes";
-import { enableCreditCache } from "./features/credit/service";
+import { keepCreditSummaries } from "./features/credit/summaries";
 import { dashboardRoutes } from "./features/dashboard/routes";
 import { epcisRoutes } from "./features/epcis/routes";
 import { eventRoutes } from "./features/events/routes";
@@ -69,7 +69,7 @@ function toAppError(c: Context<AppEnv>, error: unknown): AppError {
 
 export function createApp(deps: AppDeps) {
   const app = createRouter();
-  enableCreditCache(deps.db, deps.config.CREDIT_CACHE_SECONDS * 1000);
+  keepCreditSummaries(deps.db, deps.config.CREDIT_REFRESH_SECONDS > 0);
 
   app.use(async (c, next) => {
     const requestId = safeRequestId(c.req.header("X-Request-Id")) ?? randomUuid();

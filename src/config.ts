@@ -61,8 +61,11 @@ export const configSchema = z.object({
     .optional(),
   /** Seconds between signed checkpoints while events arrive. */
   CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(3600).default(2),
-  /** Seconds a credit grade shown on scan pages and profiles may be reused before it is recomputed. */
-  CREDIT_CACHE_SECONDS: z.coerce.number().min(0).max(86_400).default(60),
+  /**
+   * Seconds between passes of the credit refresher, which recomputes the stored summaries pages
+   * show once their evidence changed. 0 keeps no summaries: every page computes its grades.
+   */
+  CREDIT_REFRESH_SECONDS: z.coerce.number().min(0).max(3600).default(10),
   /** Minutes a console session may sit unused before it ends. */
   SESSION_IDLE_MINUTES: z.coerce.number().min(1).max(10_080).default(30),
   /** Hours after login when a console session ends, however busy. */

@@ -15,6 +15,7 @@ import { orgs } from "./db/schema";
 import type { DatabaseHandle } from "./db/types";
 import { describeDemo, seedDemo } from "./demo";
 import { runPeriodicRules } from "./features/alerts/periodic";
+import { creditRefresher } from "./features/credit/summaries";
 import { ensureDispatcher } from "./features/epcis/subscriptions";
 import { libxml2Validator } from "./features/epcis/xml/libxml2-validator";
 import { ensureBootstrapRegulator } from "./features/orgs/bootstrap";
@@ -176,6 +177,18 @@ async function main(): Promise<void> {
     );
   }, PERIODIC_RULES_MS);
 
+  // Stored credit summaries whose evidence changed are recomputed here, never inside a page request.
+  const refreshCredit = creditRefresher(handle.db, systemClock);
+  const refreshCreditNow = () =>
+    refreshCredit().catch((error) =>
+      logger.error("credit refresh failed", { error: String(error) }),
+    );
+  const creditTimer =
+    config.CREDIT_REFRESH_SECONDS > 0
+      ? setInterval(refreshCreditNow, config.CREDIT_REFRESH_SECONDS * 1000)
+      : undefined;
+  if (creditTimer) void refreshCreditNow();
+
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -183,6 +196,7 @@ async function main(): Promise<void> {
     logger.info("shutting down", { signal });
     clearInterval(checkpointTimer);
     clearInterval(periodicTimer);
+    clearInterval(creditTimer);
     const force = setTimeout(() => {
       logger.warn("in-flight requests did not finish in time; exiting");
       process.exit(1);

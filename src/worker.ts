@@ -2,6 +2,7 @@
 import { createApp } from "./app";
 import { loadConfig } from "./config";
 import { openPostgres } from "./db/postgres";
+import { creditRefresher } from "./features/credit/summaries";
 import { systemClock } from "./lib/clock";
 import { createLogger } from "./lib/logger";
 import { loadServiceSecrets, type ServiceSecrets } from "./lib/secrets";
@@ -85,5 +86,23 @@ export default {
     } finally {
       ctx.waitUntil(Promise.allSettled(background).then(() => handle.close()));
     }
+  },
+
+  /** The cron trigger of wrangler.toml: a Worker keeps no timers, so the credit refresher runs here. */
+  async scheduled(_controller: unknown, env: Env, ctx: WorkerContext): Promise<void> {
+    const handle = openPostgres(env.HYPERDRIVE.connectionString, {
+      max: 1,
+      idleTimeoutSeconds: 1,
+      prepare: false,
+    });
+    const logger = createLogger(
+      "info",
+      (line) => console.log(line),
+      () => systemClock.now(),
+    );
+    const pass = creditRefresher(handle.db, systemClock)()
+      .catch((error) => logger.error("credit refresh failed", { error: String(error) }))
+      .finally(() => handle.close());
+    ctx.waitUntil(pass);
   },
 };

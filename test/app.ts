@@ -31,7 +31,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     PUBLIC_BASE_URL: "https://zhuisu.test",
     SEED_DEMO: "false",
     // Tests change evidence and read grades at once; the cache has its own test.
-    CREDIT_CACHE_SECONDS: "0",
+    CREDIT_REFRESH_SECONDS: "0",
     HASH_SECRET: "test-hash-secret-0123456789abcdef0123456789",
     ...overrides,
   });

@@ -1,10 +1,11 @@
-// The Workers entry: bundles offline without PGlite, and answers /readyz in workerd against PostgreSQL.
+// The Workers entry: bundles offline without PGlite, answers requests in workerd against PostgreSQL, runs its cron trigger.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
+import { rowsOf } from "../src/db/rows";
 import { registerOrg } from "../src/features/orgs/service";
 import { FixedClock } from "../src/lib/clock";
 import { createTestDb } from "./db";
@@ -101,6 +102,7 @@ describe("Workers entry", () => {
           "--ip",
           "127.0.0.1",
           "--show-interactive-dev-session=false",
+          "--test-scheduled",
         ],
         {
           CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: url.toString(),
@@ -167,6 +169,24 @@ describe("Workers entry", () => {
         expect(answer.status).toBe(200);
         expect(answer.headers.get("content-type")).toContain("application/xml");
         expect(await answer.text()).toContain("<epcisq:EPCISQueryDocument");
+
+        // The cron trigger runs the credit refresher: the carrier's summary, stale since it was
+        // registered, gets computed.
+        const stale = async () =>
+          rowsOf<{ n: number }>(
+            await db.db.execute(
+              sql`select count(*)::int as n from credit_summaries where dirty_seq > clean_seq`,
+            ),
+          )[0]?.n;
+        expect(await stale()).toBeGreaterThan(0);
+        const cron = await fetch(`http://127.0.0.1:${port}/__scheduled?cron=*+*+*+*+*`);
+        expect(cron.status, output).toBe(200);
+        let left = await stale();
+        for (let i = 0; i < 40 && left !== 0; i++) {
+          await new Promise((r) => setTimeout(r, 250));
+          left = await stale();
+        }
+        expect(left, output).toBe(0);
       } finally {
         const group = -(child.pid ?? 0);
         try {

@@ -1,6 +1,15 @@
-// Integrity workflow tables: runtime settings (alert thresholds) and credit-repair requests of list entries.
+// Integrity workflow tables: runtime settings (alert thresholds), credit-repair requests of list entries, stored credit summaries.
 import { sql } from "drizzle-orm";
-import { index, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  doublePrecision,
+  index,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
 import { listEntries } from "./lists";
 import { orgs } from "./orgs";
 
@@ -13,6 +22,23 @@ export const integritySettings = pgTable("integrity_settings", {
   updatedAt: ts().notNull(),
   updatedByOrgId: text().references(() => orgs.id),
 });
+
+/**
+ * The credit summary pages show, kept up to date off the request path: triggers on the evidence
+ * tables raise `dirtySeq`; the refresher computes the summary and stores the `dirtySeq` it saw
+ * as `cleanSeq`, so evidence arriving during a computation leaves the row stale.
+ */
+export const creditSummaries = pgTable("credit_summaries", {
+  orgId: text()
+    .primaryKey()
+    .references(() => orgs.id),
+  score: doublePrecision(),
+  grade: text(),
+  computedAt: ts(),
+  dirtySeq: bigint({ mode: "number" }).notNull().default(1),
+  cleanSeq: bigint({ mode: "number" }).notNull().default(0),
+});
+export type CreditSummaryRow = typeof creditSummaries.$inferSelect;
 
 export const REPAIR_STATUSES = ["pending", "granted", "rejected"] as const;
 export type RepairStatus = (typeof REPAIR_STATUSES)[number];

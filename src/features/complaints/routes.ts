@@ -10,7 +10,7 @@ import {
   json,
   notFoundResponse,
 } from "../../lib/router";
-import { forgetCreditSummary } from "../credit/service";
+import { creditChanged } from "../credit/summaries";
 import {
   AnswerBody,
   ComplaintDecisionBody,
@@ -135,7 +135,7 @@ export const complaintRoutes = createRouter()
       c.req.valid("param").id,
       c.req.valid("json"),
     );
-    if (row.sellerOrgId) forgetCreditSummary(db, row.sellerOrgId);
+    if (row.sellerOrgId) await creditChanged(c.var.deps, [row.sellerOrgId]);
     return c.json(complaintView(row), 200);
   })
   .openapi(hideReviewRoute, async (c) => {

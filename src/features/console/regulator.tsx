@@ -16,7 +16,8 @@ import { alertView, decideAlert, getAlert, listAlerts } from "../alerts/service"
 import { loadThresholds, saveThresholds, ThresholdsInput } from "../alerts/thresholds";
 import { ComplaintDecisionBody } from "../complaints/schemas";
 import { decideComplaint, listComplaints } from "../complaints/service";
-import { creditSummary, forgetCreditSummary, orgCredit } from "../credit/service";
+import { orgCredit } from "../credit/service";
+import { creditChanged, creditSummaries } from "../credit/summaries";
 import { CreateListEntryBody, RemovalBody, RepairDecisionBody } from "../lists/schemas";
 import {
   createEntry,
@@ -647,13 +648,7 @@ async function complaintQueuePage(
     c,
     list.items.map((x) => x.sellerOrgId),
   );
-  const credit = new Map(
-    await Promise.all(
-      [...sellerOf.values()].map(
-        async (s) => [s.id, await creditSummary(db, c.var.deps.clock, s)] as const,
-      ),
-    ),
-  );
+  const credit = await creditSummaries(db, c.var.deps.clock, [...sellerOf.values()]);
   return deskPage(c, jurisdiction, {
     title: (t) => t.reg.complaints.title,
     nav: "complaintQueue",
@@ -985,7 +980,7 @@ export const regulatorRoutes = new Hono<AppEnv>()
       let text = t.reg.alerts.decided;
       if (decided.sellerOrgId) {
         const seller = await getOrg(c.var.deps.db, decided.sellerOrgId);
-        forgetCreditSummary(c.var.deps.db, seller.id);
+        await creditChanged(c.var.deps, [seller.id]);
         const credit = await orgCredit(c.var.deps.db, c.var.deps.clock, seller);
         text = t.reg.complaints.decided(credit.grade ?? "M", String(credit.score ?? "—"));
       }
@@ -1022,7 +1017,7 @@ export const regulatorRoutes = new Hono<AppEnv>()
         const { entry } = await createEntry(tx, c.var.deps.clock, active.org, input);
         return { result: entry, target: entry.id };
       });
-      forgetCreditSummary(c.var.deps.db, org.id);
+      await creditChanged(c.var.deps, [org.id]);
       return see(c, "/console/regulate/lists?done=added");
     })().catch(refusedOn((message, status) => listsPage(c, { values: form, message, status }), t));
   })
@@ -1031,10 +1026,11 @@ export const regulatorRoutes = new Hono<AppEnv>()
     const id = c.req.param("id");
     return (async () => {
       const input = parsed(RemovalBody, { reason: form.reason });
-      await attributed(c, actor, "list.lift", async (tx) => ({
+      const { org } = await attributed(c, actor, "list.lift", async (tx) => ({
         result: await removeEntry(tx, c.var.deps.clock, active.org, id, input),
         target: id,
       }));
+      await creditChanged(c.var.deps, [org.id]);
       return see(c, "/console/regulate/lists?done=lifted");
     })().catch(refusedOn((message, status) => listsPage(c, { message, status }), t));
   })
@@ -1043,10 +1039,11 @@ export const regulatorRoutes = new Hono<AppEnv>()
     const id = c.req.param("id");
     return (async () => {
       const input = parsed(RepairDecisionBody, { decision: form.decision, reason: form.reason });
-      await attributed(c, actor, "repair.decide", async (tx) => ({
+      const { org } = await attributed(c, actor, "repair.decide", async (tx) => ({
         result: await decideRepair(tx, c.var.deps.clock, active.org, id, input),
         target: id,
       }));
+      await creditChanged(c.var.deps, [org.id]);
       return see(c, "/console/regulate/lists?done=repair");
     })().catch(refusedOn((message, status) => listsPage(c, { message, status }), t));
   });

@@ -7,7 +7,7 @@ import { rowsOf } from "../../db/rows";
 import { type Org, orgs, products, recalls } from "../../db/schema";
 import type { Db } from "../../db/types";
 import type { Clock } from "../../lib/clock";
-import { creditSummary } from "../credit/service";
+import { creditSummaries, NOT_YET_RATED } from "../credit/summaries";
 import { jurisdictionNames, jurisdictionOf, WHOLE_COUNTRY, withinSql } from "../orgs/jurisdiction";
 import { effectiveness } from "../recalls/views";
 import type { Dashboard } from "./schemas";
@@ -123,12 +123,9 @@ export async function dashboardData(
     const code = childCode(prefix);
     return { region: code, names: lookupRegion(code)?.names ?? [code], scans: n };
   };
-  const grades = await Promise.all(
-    sellers.slice(0, SELLERS_MAX).map(async (s) => ({
-      org: s,
-      credit: await creditSummary(db, clock, s),
-    })),
-  );
+  const shown = sellers.slice(0, SELLERS_MAX);
+  const credit = await creditSummaries(db, clock, shown);
+  const grades = shown.map((s) => ({ org: s, credit: credit.get(s.id) ?? NOT_YET_RATED }));
   const byGrade: Record<string, number> = { A: 0, B: 0, C: 0, D: 0, M: 0 };
   for (const g of grades)
     byGrade[g.credit.grade ?? "M"] = (byGrade[g.credit.grade ?? "M"] ?? 0) + 1;

@@ -11,7 +11,7 @@ import {
   notFoundResponse,
   optionalKey,
 } from "../../lib/router";
-import { forgetCreditSummary } from "../credit/service";
+import { creditChanged } from "../credit/summaries";
 import {
   CreateListEntryBody,
   EntryIdParam,
@@ -156,7 +156,7 @@ export const listRoutes = createRouter()
     const caller = await requireWriter(c, "regulator");
     const { db, clock } = c.var.deps;
     const { entry, org } = await createEntry(db, clock, caller.org, c.req.valid("json"));
-    forgetCreditSummary(db, org.id);
+    await creditChanged(c.var.deps, [org.id]);
     return c.json(entryView(entry, org, today(clock.now())), 201);
   })
   .openapi(listEntriesRoute, async (c) => {
@@ -191,7 +191,7 @@ export const listRoutes = createRouter()
     const { db, clock } = c.var.deps;
     const { id } = c.req.valid("param");
     const { org } = await decideRepair(db, clock, caller.org, id, c.req.valid("json"));
-    forgetCreditSummary(db, org.id);
+    await creditChanged(c.var.deps, [org.id]);
     return c.json(await getEntry(db, clock, caller.org, id), 200);
   })
   .openapi(removeEntryRoute, async (c) => {
@@ -204,5 +204,6 @@ export const listRoutes = createRouter()
       c.req.valid("param").id,
       c.req.valid("json"),
     );
+    await creditChanged(c.var.deps, [org.id]);
     return c.json(entryView(entry, org, today(clock.now())), 200);
   });

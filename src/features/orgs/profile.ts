@@ -4,7 +4,7 @@ import { lookupRegion } from "../../codes/region";
 import type { Commitment, ListEntry, Org } from "../../db/schema";
 import type { Db } from "../../db/types";
 import type { Clock } from "../../lib/clock";
-import { creditSummary } from "../credit/service";
+import { creditSummary } from "../credit/summaries";
 import { jurisdictionNames, jurisdictionOf } from "./jurisdiction";
 import type { CreditSummary, ListBadge, PrivateOrg, PublicOrg } from "./schemas";
 import { currentCommitment, publishedListEntries } from "./service";

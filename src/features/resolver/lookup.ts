@@ -1,11 +1,13 @@
 // What a scanned code names and who stands behind it, read in one query: product, lot, item,
-// producer and sellers with their current commitment and published list entries.
+// producer and sellers with their current commitment, published list entries and stored credit.
 import { type SQL, sql } from "drizzle-orm";
 import type { Gs1Code } from "../../codes";
 import { jsonValue, rowFromJson } from "../../db/json-rows";
 import {
   type Commitment,
+  type CreditSummaryRow,
   commitments,
+  creditSummaries,
   items,
   type ListEntry,
   listEntries,
@@ -25,6 +27,8 @@ export interface Party {
   org: Org;
   commitment: Commitment | null;
   lists: ListEntry[];
+  /** Its stored credit summary (credit/summaries), absent until first computed. */
+  credit: CreditSummaryRow | null;
 }
 
 /** The parties of a scan: the brand owner and the sellers shown (the item's, or those listing it). */
@@ -47,7 +51,8 @@ function partiesSql(ids: SQL, today: string): SQL {
       'commitment', (select to_jsonb(c) from commitments c where c.org_id = o.id and c.current),
       'lists', (select coalesce(json_agg(to_jsonb(e)), '[]'::json) from list_entries e
         where e.org_id = o.id and e.removed_at is null
-          and e.max_publish_until > ${today}::date and e.listed_on <= ${today}::date)
+          and e.max_publish_until > ${today}::date and e.listed_on <= ${today}::date),
+      'credit', (select to_jsonb(s) from credit_summaries s where s.org_id = o.id)
     )), '[]'::json) from orgs o where o.id in (${ids}))`;
 }
 
@@ -55,6 +60,7 @@ interface PartyJson {
   org: unknown;
   commitment: unknown;
   lists: unknown[];
+  credit: unknown;
 }
 
 function partyOf(json: PartyJson): Party {
@@ -62,6 +68,7 @@ function partyOf(json: PartyJson): Party {
     org: rowFromJson(orgs, json.org),
     commitment: json.commitment ? rowFromJson(commitments, json.commitment) : null,
     lists: json.lists.map((e) => rowFromJson(listEntries, e)),
+    credit: json.credit ? rowFromJson(creditSummaries, json.credit) : null,
   };
 }
 

@@ -13,7 +13,7 @@ import {
 } from "../../db/schema";
 import type { Db } from "../../db/types";
 import type { Clock } from "../../lib/clock";
-import { creditSummary } from "../credit/service";
+import { shownCredit } from "../credit/summaries";
 import { masterDataNames, type PlaceName } from "../epcis/master-data";
 import { type PublicOrgView, publicOrgView } from "../orgs/profile";
 import type { ScanStats } from "../scans/service";
@@ -92,8 +92,8 @@ function timelineOf(rows: TimelineRow[], names: Map<string, PlaceName>): Timelin
 
 /** An organisation as orgs/profile publicProfile shows it, from what lookupScan already read. */
 async function publicOrgOf(db: Db, clock: Clock, party: Party): Promise<PublicOrgView> {
-  const { org, commitment, lists } = party;
-  return publicOrgView(org, commitment, lists, await creditSummary(db, clock, org));
+  const { org, commitment, lists, credit } = party;
+  return publicOrgView(org, commitment, lists, await shownCredit(db, clock, org, credit));
 }
 
 export const reportUrl = (i: Pick<Inspection, "id" | "pdfSha256">) =>
@@ -109,7 +109,7 @@ export async function openRecalls(db: Db, gtin: string, lot: Lot | undefined): P
   return lot ? rows.filter((r) => r.wholeProduct || r.lotIds.includes(lot.id)) : rows;
 }
 
-/** The page's content for a resolved code and its parties (see lookupScan): one query, plus credit. */
+/** The page's content for a resolved code and its parties (see lookupScan, which brings their stored credit): one query. */
 export async function buildScanView(
   db: Db,
   ctx: { clock: Clock; baseUrl: string; scans: ScanStats | null },
