@@ -28,6 +28,7 @@ import { traceRoutes } from "./features/trace/routes";
 import type { AppDeps, AppEnv } from "./lib/context";
 import { AppError, problemResponse } from "./lib/errors";
 import { randomUuid } from "./lib/random";
+import { replicaReads } from "./lib/read-replica";
 import { createRouter } from "./lib/router";
 
 export const SERVICE_VERSION = "0.1.0";
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps) {
       durationMs: Math.round((performance.now() - started) * 100) / 100,
     });
   });
+  if (deps.replica) app.use(replicaReads(deps.replica, async (request) => app.fetch(request)));
   app.use(secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
   app.use(
     methodNotAllowed({

@@ -28,6 +28,11 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default("./data"),
   /** PostgreSQL server to use instead of the embedded database. */
   DATABASE_URL: databaseUrl.optional(),
+  /**
+   * A streaming replica of DATABASE_URL's server: scans, traces, histories and EPCIS queries
+   * read from it (lib/read-replica), and from the primary while it is down.
+   */
+  DATABASE_REPLICA_URL: databaseUrl.optional(),
   /** Redis that keeps the rate-limit buckets of every node (redis://host:6379); this process's memory when unset. */
   REDIS_URL: z
     .string()
@@ -107,6 +112,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${lines.join("; ")}`);
+  }
+  if (parsed.data.DATABASE_REPLICA_URL && !parsed.data.DATABASE_URL) {
+    throw new ConfigError(
+      "invalid configuration: DATABASE_REPLICA_URL: a replica needs its primary in DATABASE_URL (the embedded database has none)",
+    );
   }
   return parsed.data;
 }

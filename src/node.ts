@@ -25,6 +25,7 @@ import { destinationPolicy } from "./lib/destinations";
 import { createLogger } from "./lib/logger";
 import { openRedisRateLimits } from "./lib/node-redis";
 import { nodeWebSockets } from "./lib/node-websocket";
+import { replicaRouting } from "./lib/read-replica";
 import { loadServiceSecrets, type ServiceSecrets } from "./lib/secrets";
 import { describeStartupError } from "./lib/startup-errors";
 import { loadAsset } from "./node-assets";
@@ -108,6 +109,14 @@ async function main(): Promise<void> {
       fail(`cannot reach Redis at REDIS_URL (${String(error)})`);
     }
   }
+  // Not pinged: a replica that is down at start-up only sends its reads to the primary. One that
+  // takes seconds to accept a connection is as good as down: its reads are answered again there.
+  const replica = config.DATABASE_REPLICA_URL
+    ? openPostgres(config.DATABASE_REPLICA_URL, {
+        max: config.DATABASE_POOL_SIZE,
+        connectTimeoutSeconds: 2,
+      })
+    : undefined;
   const app = createApp({
     db: handle.db,
     dbKind: handle.kind,
@@ -122,6 +131,7 @@ async function main(): Promise<void> {
     resolveHost,
     upgradeWebSocket: webSockets.upgradeWebSocket,
     ...(redis ? { rateLimitStore: redis.store } : {}),
+    ...(replica ? { replica: replicaRouting(replica.db) } : {}),
   });
 
   // Webhook subscriptions resume from their acknowledged position as soon as the process starts.
@@ -205,6 +215,7 @@ async function main(): Promise<void> {
     // close() stops accepting connections and waits for in-flight requests to finish.
     server.close(async () => {
       await handle.close().catch(() => {});
+      await replica?.close().catch(() => {});
       await redis?.close();
       process.exit(0);
     });

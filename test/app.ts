@@ -7,6 +7,7 @@ import { libxml2Validator } from "../src/features/epcis/xml/libxml2-validator";
 import { FixedClock } from "../src/lib/clock";
 import { createLogger, type LogLevel, silentLogger } from "../src/lib/logger";
 import type { RateLimitStore } from "../src/lib/rate-limit";
+import type { ReplicaRouting } from "../src/lib/read-replica";
 import { loadServiceSecrets } from "../src/lib/secrets";
 import { createTestDb } from "./db";
 
@@ -50,6 +51,8 @@ export async function createTestApp(
     upgradeWebSocket?: UpgradeWebSocket;
     /** Shared rate-limit buckets, as several nodes with REDIS_URL have. */
     rateLimitStore?: RateLimitStore;
+    /** A streaming replica for the public reads, as DATABASE_REPLICA_URL gives. */
+    replica?: ReplicaRouting;
   } = {},
 ): Promise<TestApp> {
   const handle = options.handle ?? (await createTestDb());
@@ -70,6 +73,7 @@ export async function createTestApp(
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     ...(options.upgradeWebSocket ? { upgradeWebSocket: options.upgradeWebSocket } : {}),
     ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
+    ...(options.replica ? { replica: options.replica } : {}),
   });
   return {
     app,

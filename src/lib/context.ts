@@ -7,6 +7,7 @@ import type { XmlSchemaValidator } from "../features/epcis/xml/schema";
 import type { Clock } from "./clock";
 import type { Logger } from "./logger";
 import type { RateLimitStore } from "./rate-limit";
+import type { ReplicaRouting } from "./read-replica";
 import type { ServiceSecrets } from "./secrets";
 
 export interface AppDeps {
@@ -31,6 +32,13 @@ export interface AppDeps {
   upgradeWebSocket?: UpgradeWebSocket;
   /** Where rate-limit buckets live across nodes (Redis, with REDIS_URL); this process's memory when absent. */
   rateLimitStore?: RateLimitStore;
+  /** A streaming replica for the public reads (DATABASE_REPLICA_URL; lib/read-replica). */
+  replica?: ReplicaRouting;
+  /**
+   * Set while a request reads from the replica (`db` is then the replica's): where the few writes
+   * such a request makes go, a scan's record. Absent otherwise: `db` takes writes.
+   */
+  writeDb?: Database;
 }
 
 export interface AppEnv {

@@ -104,6 +104,8 @@ async function failure(
 async function resolve(c: Context<AppEnv>, target?: Target): Promise<Response> {
   const req = describeRequest(c, target);
   const { db, clock, config } = c.var.deps;
+  // The scan's own record goes to the primary when the page is read from a replica.
+  const writeDb = c.var.deps.writeDb ?? db;
   const base = publicBaseUrl(config);
   let fingerprint: string;
   try {
@@ -143,7 +145,7 @@ async function resolve(c: Context<AppEnv>, target?: Target): Promise<Response> {
     }
     if (isScan && resolution.product && code.level === "item" && code.serial !== undefined) {
       await recordUnknownSerialScan(
-        db,
+        writeDb,
         { now: clock.now(), fingerprint },
         { gtin: code.gtin!, serial: code.serial, ownerOrgId: resolution.product.ownerOrgId },
       );
@@ -213,7 +215,7 @@ async function resolve(c: Context<AppEnv>, target?: Target): Promise<Response> {
     const item = resolved.item;
     if (isScan) {
       const recorded = await recordItemScan(
-        db,
+        writeDb,
         { now: clock.now(), fingerprint },
         {
           id: item.id,
