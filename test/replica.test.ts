@@ -50,6 +50,7 @@ let t: TestApp;
 let replica: DatabaseHandle;
 let story: Story;
 let sellerKey: string;
+let inspectorKey: string;
 /** Reads as one phone; the load test spreads over many, each within the scan rate limit. */
 const read = (path: string, headers: Record<string, string> = {}, phone = 1) =>
   t.request("GET", path, { headers: { ...client(phone), Accept: "application/json", ...headers } });
@@ -91,6 +92,7 @@ describe.skipIf(!replicaBase)("reads on a streaming replica", () => {
     t = await createTestApp({ handle: primary, replica: replicaRouting(replica.db) });
     const cast = await makeCast(t);
     sellerKey = cast.seller.key;
+    inspectorKey = cast.inspector.key;
     story = await seedStory(t, cast, { until: "listed" });
   }, 60_000);
   afterAll(async () => {
@@ -131,6 +133,20 @@ describe.skipIf(!replicaBase)("reads on a streaming replica", () => {
     await caughtUp();
     const later = await read(`/v1/history${story.item}`, { [CONSISTENCY_HEADER]: token! });
     expect(later.headers.get(READ_FROM_HEADER)).toBe("replica");
+  });
+
+  it("traces an item and queries EPCIS events on the replica, which cannot sign: the sale is listed, without a proof yet", async () => {
+    await caughtUp();
+    const res = await t.request("GET", `/v1/trace${story.item}`, { key: inspectorKey });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(res.headers.get(READ_FROM_HEADER)).toBe("replica");
+    const trace = (await res.json()) as { events: { kind: string; inclusion: unknown }[] };
+    const sale = trace.events.find((e) => e.kind === "sale");
+    expect(sale).toBeDefined();
+    expect(sale?.inclusion).toBeNull();
+    const query = await t.request("GET", "/epcis/events?perPage=5", { key: inspectorKey });
+    expect(query.status, await query.clone().text()).toBe(200);
+    expect(query.headers.get(READ_FROM_HEADER)).toBe("replica");
   });
 
   it.skipIf(!cluster)(

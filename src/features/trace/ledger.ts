@@ -211,6 +211,8 @@ export async function exportCheckpoint(
   db: Database,
   deps: LogDeps,
   minIntervalMs: number,
+  /** False on a read replica, which cannot sign: the latest stored checkpoint is used as it is. */
+  mayWrite = true,
 ): Promise<SignedCheckpoint | null> {
   const [last] = rowsOf<{
     tree_size: number | string | bigint;
@@ -229,7 +231,7 @@ export async function exportCheckpoint(
                or exists (select 1 from ${logLeaves} where leaf_index >= c.tree_size) as newer
       from ${checkpoints} c order by c.tree_size desc limit 1`),
   );
-  if (last && !last.newer) {
+  if (last && (!last.newer || !mayWrite)) {
     return {
       origin: last.origin,
       treeSize: Number(last.tree_size),
@@ -239,7 +241,7 @@ export async function exportCheckpoint(
       signature: last.signature,
     };
   }
-  return checkpoint(db, deps, minIntervalMs);
+  return mayWrite ? checkpoint(db, deps, minIntervalMs) : null;
 }
 
 /**

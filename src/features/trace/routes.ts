@@ -83,7 +83,14 @@ export async function readTrace(c: Context<AppEnv>, target: Target, asOf: Date |
   const ctx = {
     snapshot: dbKind === "postgres" ? SNAPSHOT : undefined,
     baseUrl: publicBaseUrl(config),
-    checkpoint: await exportCheckpoint(db, logDeps(c), config.CHECKPOINT_INTERVAL_SECONDS * 1000),
+    // On a replica (which set writeDb) the latest checkpoint the primary published is used:
+    // events after it are listed without proofs until the next one.
+    checkpoint: await exportCheckpoint(
+      db,
+      logDeps(c),
+      config.CHECKPOINT_INTERVAL_SECONDS * 1000,
+      c.var.deps.writeDb === undefined,
+    ),
     now: clock.now(),
   };
   const trace =
