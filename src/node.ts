@@ -16,6 +16,7 @@ import type { DatabaseHandle } from "./db/types";
 import { describeDemo, seedDemo } from "./demo";
 import { runPeriodicRules } from "./features/alerts/periodic";
 import { creditRefresher } from "./features/credit/summaries";
+import { failInterruptedCaptures } from "./features/epcis/capture-recovery";
 import { ensureDispatcher } from "./features/epcis/subscriptions";
 import { libxml2Validator } from "./features/epcis/xml/libxml2-validator";
 import { ensureBootstrapRegulator } from "./features/orgs/bootstrap";
@@ -97,6 +98,13 @@ async function main(): Promise<void> {
     fail(describeStartupError(error, { dataDir: resolve(config.DATA_DIR) }));
   }
   const { handle } = opened;
+  // Captures that a crashed process left running are failed, so their clients hear of it.
+  const failInterrupted = () =>
+    failInterruptedCaptures(handle.db, handle.kind, systemClock).then(
+      (n) => n > 0 && logger.warn("failed capture jobs whose process had died", { jobs: n }),
+      (error) => logger.error("could not check for interrupted captures", { error: String(error) }),
+    );
+  await failInterrupted();
 
   const webSockets = nodeWebSockets();
   let redis: Awaited<ReturnType<typeof openRedisRateLimits>> | undefined;
@@ -185,6 +193,8 @@ async function main(): Promise<void> {
     runPeriodicRules(handle.db, systemClock).catch((error) =>
       logger.error("periodic alert rules failed", { error: String(error) }),
     );
+    // Another node's crash shows here: its jobs' locks went with its connections.
+    if (handle.kind === "postgres") void failInterrupted();
   }, PERIODIC_RULES_MS);
 
   // Stored credit summaries whose evidence changed are recomputed here, never inside a page request.

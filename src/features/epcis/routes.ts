@@ -22,6 +22,7 @@ import {
   rejectDocument,
 } from "./capture";
 import { captureJobView, createCaptureJob, runCaptureJob } from "./capture-job";
+import { whileHoldingJob } from "./capture-recovery";
 import { formatEvent } from "./format";
 import { collection, discoveryHeaders, epcFormatOf, epcisHeaders, requireReader } from "./http";
 import { masterDataOf, masterDataRefused, storeMasterData } from "./master-data";
@@ -280,7 +281,15 @@ epcisRoutes.post("/epcis/capture", async (c) => {
     });
     return created;
   });
-  const task: Promise<void> = runCaptureJob(deps, job, prepared)
+  const task: Promise<void> = whileHoldingJob(deps.db, c.var.deps.dbKind, job.id, () =>
+    runCaptureJob(deps, job, prepared),
+  )
+    .catch((error) =>
+      deps.logger.error("epcis capture job: its lock failed", {
+        jobId: job.id,
+        error: String(error),
+      }),
+    )
     .then(() => kickDeliveries(deliveryDeps(c)))
     .finally(() => inFlight.delete(task));
   inFlight.add(task);

@@ -1,0 +1,86 @@
+// A capture job whose process died is failed with a reason, never left running; a live one is left alone.
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp } from "../../../test/app";
+import { onPostgres } from "../../../test/db";
+import { makeOrg, type OrgWithKey } from "../../../test/factories";
+import { epcisCaptureJobs } from "../../db/schema";
+import { failInterruptedCaptures } from "./capture-recovery";
+import { type CaptureJobBody, capture, documentOf, objectEvent } from "./test-helpers";
+
+let t: TestApp;
+let producer: OrgWithKey;
+beforeAll(async () => {
+  t = await createTestApp();
+  producer = await makeOrg(t, ["producer"]);
+});
+afterAll(() => t.close());
+
+const kind = onPostgres ? "postgres" : "pglite";
+let jobs = 0;
+/** A job row as a capture that is still running (or whose process died) leaves it. */
+async function runningJob(ageMs: number) {
+  const id = `capinterrupted${++jobs}`;
+  await t.db.insert(epcisCaptureJobs).values({
+    id,
+    status: "running",
+    behaviour: "rollback",
+    capturedByOrgId: producer.org.id,
+    eventCount: 3,
+    createdAt: new Date(t.clock.now().getTime() - ageMs),
+  });
+  return id;
+}
+async function jobView(id: string) {
+  const res = await t.request("GET", `/epcis/capture/${id}`, { key: producer.key });
+  expect(res.status).toBe(200);
+  return (await res.json()) as CaptureJobBody;
+}
+
+describe("interrupted captures", () => {
+  it("fails a job nobody runs any more, and says what to do", async () => {
+    const id = await runningJob(60_000);
+    expect(await failInterruptedCaptures(t.db, kind, t.clock)).toBe(1);
+    const job = await jobView(id);
+    expect(job).toMatchObject({ running: false, success: false, status: "failure" });
+    expect(job.errors[0]?.detail).toMatch(/Send the document again/);
+    expect(await failInterruptedCaptures(t.db, kind, t.clock)).toBe(0);
+  });
+
+  it("leaves finished jobs as they ended", async () => {
+    const done = await capture(
+      t,
+      producer.key,
+      documentOf([objectEvent(["urn:epc:id:sgtin:0614141.107346.R1"])]),
+    );
+    expect(done.success).toBe(true);
+    t.clock.advance(60_000);
+    await failInterruptedCaptures(t.db, kind, t.clock);
+    expect(await jobView(done.captureID)).toMatchObject({ status: "success", capturedCount: 1 });
+  });
+
+  it.skipIf(!onPostgres)(
+    "on PostgreSQL, leaves a job whose runner holds its lock, and a job just created",
+    async () => {
+      const live = await runningJob(60_000);
+      const young = await runningJob(1_000);
+      // The runner's lock, as whileHoldingJob takes it, held by another connection meanwhile.
+      await t.db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(7301, hashtext(${live}))`);
+        expect(await failInterruptedCaptures(t.db, kind, t.clock)).toBe(0);
+      });
+      expect((await jobView(live)).running).toBe(true);
+      // Its connection gone (here: its transaction over), the lock is free and the job is failed.
+      expect(await failInterruptedCaptures(t.db, kind, t.clock)).toBe(1);
+      expect((await jobView(live)).status).toBe("failure");
+      expect((await jobView(young)).running).toBe(true);
+      await t.db.delete(epcisCaptureJobs).where(eq(epcisCaptureJobs.id, young));
+    },
+  );
+});
+
+if (!onPostgres) {
+  console.warn(
+    "capture-recovery.test: the lock-holding case needs PostgreSQL (TEST_DATABASE_URL); PGlite fails every running job at start-up",
+  );
+}
