@@ -164,6 +164,21 @@ describe("the periodic pass", () => {
     expect(await alertsOf("sales_burst", seller.org.id)).toHaveLength(1);
   });
 
+  it("does not count a sale that was declared erroneous towards a burst", async () => {
+    const { seller, lot } = await sellerWithLot(DEFAULT_THRESHOLDS.salesBurst.minOrders);
+    const sales = [];
+    for (const item of lot.items) sales.push(await sell(t, seller, [item.key], "same-buyer-2"));
+    const last = sales[sales.length - 1]!.event as { id: number; eventId: string };
+    const declared = await call(t, "POST", "/v1/events", seller.key, {
+      kind: "correction",
+      eventId: last.eventId,
+      reason: "did_not_occur",
+    });
+    expect(declared.status, JSON.stringify(declared.body)).toBe(201);
+    expect((await run()).status).toBe(200);
+    expect(await alertsOf("sales_burst", seller.org.id)).toHaveLength(0);
+  });
+
   it("finds a burst of instant 5-star reviews: a review burst and a review pattern", async () => {
     const n = DEFAULT_THRESHOLDS.reviewBurst.minReviews;
     const { seller, lot } = await sellerWithLot(n);

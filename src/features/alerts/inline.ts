@@ -3,6 +3,7 @@ import { inArray, sql } from "drizzle-orm";
 import { rowsOf } from "../../db/rows";
 import { type AlertKind, type EventRow, items as itemsTable, orgs } from "../../db/schema";
 import type { Db } from "../../db/types";
+import { standing } from "../../ledger/append";
 import type { Clock } from "../../lib/clock";
 import { AppError } from "../../lib/errors";
 import { type AlertSignal, raiseAlert } from "./raise";
@@ -76,7 +77,7 @@ export async function alertOnSignOff(
       from event_subjects s
       join events e on e.id = s.event_id
       where s.subject_key in (select jsonb_array_elements_text(${keys}::jsonb))
-        and e.kind = 'dispatch' and e.id < ${signOff.id}
+        and e.kind = 'dispatch' and e.id < ${signOff.id} and ${standing(sql`e.id`)}
       order by s.subject_key, e.id desc`),
   );
   if (dispatches.length === 0) return;

@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { rowsOf } from "../../db/rows";
 import type { AlertKind } from "../../db/schema";
 import type { Db } from "../../db/types";
+import { standing } from "../../ledger/append";
 import type { Clock } from "../../lib/clock";
 import { type AlertSignal, raiseAlert } from "./raise";
 import { type ReviewFact, reviewBurst, reviewPattern, salesBurst } from "./rules";
@@ -30,6 +31,8 @@ async function salesBursts(db: Db, now: Date, t: Thresholds["salesBurst"]): Prom
              jsonb_agg(jsonb_build_array(sale_event_id, created_at)) as orders
       from receipts
       where buyer_ref is not null and created_at >= ${ts(since)} and created_at <= ${ts(now)}
+        -- A sale declared erroneous did not happen: it is no evidence of a burst.
+        and ${standing(sql`sale_event_id`)}
       group by seller_org_id, buyer_ref
       having count(distinct sale_event_id) >= ${t.minOrders}`),
   );
@@ -68,7 +71,7 @@ async function reviewsBetween(
       left join lateral (
         select e.id, e.event_time from event_subjects s join events e on e.id = s.event_id
         where s.subject_key = '/01/' || i.gtin || '/21/' || i.serial
-          and e.kind = 'sign_off' and e.event_time <= r.created_at
+          and e.kind = 'sign_off' and e.event_time <= r.created_at and ${standing(sql`e.id`)}
         order by e.event_time desc limit 1
       ) so on true
       where r.kind = 'review' and r.created_at >= ${ts(from)} and r.created_at <= ${ts(to)}

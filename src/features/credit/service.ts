@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { jsonDate, jsonDateOrNull, jsonValue } from "../../db/json-rows";
 import type { Org } from "../../db/schema";
 import type { Db } from "../../db/types";
+import { standing } from "../../ledger/append";
 import type { Clock } from "../../lib/clock";
 import {
   CREDIT_PARAMS,
@@ -70,7 +71,7 @@ export async function gatherEvidence(db: Db, clock: Clock, org: Org): Promise<Cr
         left join lateral (
           select e.event_time from event_subjects s join events e on e.id = s.event_id
           where s.subject_key = '/01/' || i.gtin || '/21/' || i.serial
-            and e.kind = 'sign_off' and e.event_time <= r.created_at
+            and e.kind = 'sign_off' and e.event_time <= r.created_at and ${standing(sql`e.id`)}
           order by e.event_time desc limit 1
         ) so on true
         where r.seller_org_id = ${org.id} and r.kind = 'review' and not r.hidden
