@@ -7,6 +7,7 @@ import { eventHashId, eventsOfDocument } from "../../ledger/event-hash";
 import type { Clock } from "../../lib/clock";
 import { AppError, type FieldError } from "../../lib/errors";
 import type { Logger } from "../../lib/logger";
+import { assertWithin, isRegulatorOrg } from "../orgs/jurisdiction";
 import { getOrg } from "../orgs/service";
 import { eventSubjects } from "./subjects";
 import {
@@ -209,11 +210,27 @@ async function declarationRefusal(
   const original = await eventByHashId(db, hashId);
   // Declaring an event this repository never stored is recorded as it comes (EPCIS 2.0, 7.4.1.3).
   if (!original) return null;
-  if (original.actorOrgId !== capturer?.id && !capturer?.roles.includes("regulator")) {
+  if (original.actorOrgId !== capturer?.id && !isRegulatorOrg(capturer)) {
     return {
       status: 403,
       detail: `event ${original.eventId} was recorded by ${original.actorOrgId ?? "a buyer"}; only that organisation or a regulator declares it erroneous`,
     };
+  }
+  // A regulator declares only what was recorded inside its jurisdiction, as corrections do.
+  if (capturer && original.actorOrgId !== capturer.id) {
+    const recorder = original.actorOrgId
+      ? await getOrg(db, original.actorOrgId).catch(() => null)
+      : null;
+    try {
+      assertWithin(
+        capturer,
+        recorder?.regionCode ?? null,
+        `the recorder of event ${original.eventId}`,
+      );
+    } catch (error) {
+      if (error instanceof AppError) return { status: 403, detail: error.detail };
+      throw error;
+    }
   }
   if (original.kind !== "epcis") {
     return {

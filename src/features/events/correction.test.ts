@@ -385,4 +385,44 @@ describe("error declarations through EPCIS capture", () => {
     });
     expect(own.status).toBe(201);
   });
+
+  it("lets a regulator declare only what was recorded inside its jurisdiction", async () => {
+    const event = {
+      type: "ObjectEvent",
+      eventTime: "2026-06-01T09:00:00.000+08:00",
+      eventTimeZoneOffset: "+08:00",
+      epcList: ["urn:epc:id:sgtin:0614141.107346.2019"],
+      action: "OBSERVE",
+      bizStep: "receiving",
+    };
+    const context = ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"];
+    const captured = await t.request("POST", "/epcis/events", {
+      key: cast.producer.key,
+      json: { "@context": context, ...event },
+    });
+    expect(captured.status).toBe(201);
+    const declaration = {
+      "@context": context,
+      ...event,
+      errorDeclaration: { declarationTime: "2026-06-02T08:00:00.000Z", reason: "incorrect_data" },
+    };
+    const beijing = await makeOrg(t, ["regulator"], {
+      jurisdiction: "110000",
+      regionCode: "110105",
+    });
+    const outside = await t.request("POST", "/epcis/events", {
+      key: beijing.key,
+      json: declaration,
+    });
+    const refused = (await outside.json()) as { detail?: string };
+    expect(outside.status, JSON.stringify(refused)).toBe(403);
+    expect(refused.detail).toContain("outside the jurisdiction");
+    const declared = await eventCount();
+    const national = await t.request("POST", "/epcis/events", {
+      key: cast.regulator.key,
+      json: declaration,
+    });
+    expect(national.status).toBe(201);
+    expect(await eventCount()).toBe(declared + 1);
+  });
 });
