@@ -1,5 +1,5 @@
 // The server the benchmark measures, in its own process: the app as src/node.ts serves it (same
-// database options, checkpoint timer), plus a hello-world Hono route in the same process as the
+// database options, checkpoint timer, credit refresher), plus a hello-world Hono route in the same process as the
 // baseline. Prints one JSON line `{"port": …, "startMs": …}` once it listens.
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
@@ -9,6 +9,7 @@ import { createApp } from "../src/app";
 import { loadConfig, logOrigin } from "../src/config";
 import { openPglite } from "../src/db/pglite";
 import { openPostgres } from "../src/db/postgres";
+import { creditRefresher } from "../src/features/credit/summaries";
 import { checkpoint } from "../src/ledger/log";
 import { systemClock } from "../src/lib/clock";
 import { silentLogger } from "../src/lib/logger";
@@ -65,8 +66,21 @@ const timer = setInterval(async () => {
   }
 }, config.CHECKPOINT_INTERVAL_SECONDS * 1000);
 
+// As in src/node.ts: stored credit summaries are recomputed off the request path.
+const refreshCredit = creditRefresher(handle.db, systemClock);
+const refresh = () =>
+  refreshCredit().catch((error) =>
+    process.stderr.write(`credit refresh failed: ${String(error)}\n`),
+  );
+const creditTimer =
+  config.CREDIT_REFRESH_SECONDS > 0
+    ? setInterval(refresh, config.CREDIT_REFRESH_SECONDS * 1000)
+    : undefined;
+if (creditTimer) void refresh();
+
 process.on("SIGTERM", () => {
   clearInterval(timer);
+  clearInterval(creditTimer);
   server.close(async () => {
     await handle.close();
     process.exit(0);
