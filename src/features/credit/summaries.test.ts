@@ -5,7 +5,8 @@ import { createTestApp, type TestApp } from "../../../test/app";
 import { client, type Story, seedStory } from "../../../test/browser/scenario";
 import { type Cast, makeCast, makeOrg } from "../../../test/factories";
 import { countStatements } from "../../../test/statements";
-import { listEntries, creditSummaries as summaries } from "../../db/schema";
+import { alerts, listEntries, creditSummaries as summaries } from "../../db/schema";
+import { raiseAlert } from "../alerts/raise";
 import { PublicOrg } from "../orgs/schemas";
 import { ScanView } from "../resolver/schemas";
 import {
@@ -95,6 +96,31 @@ describe("marking summaries stale", () => {
       from inspections where id = ${story.inspectionId}`);
     expect(await isStale(cast.producer.org.id)).toBe(true);
     expect(await isStale(cast.seller.org.id)).toBe(false);
+  });
+
+  it("marks an alert's organisation when it is confirmed, not when an open one gathers evidence", async () => {
+    const signal = {
+      kind: "sales_burst" as const,
+      severity: "medium" as const,
+      subjectKey: `org:${cast.seller.org.id}`,
+      orgId: cast.seller.org.id,
+      details: {},
+    };
+    await raiseAlert(t.db, t.clock.now(), { ...signal, evidence: [1] });
+    await refreshAll();
+    // The same signal again (a cloned code scanned once more): more evidence on the open alert.
+    await raiseAlert(t.db, t.clock.now(), { ...signal, evidence: [2] });
+    expect(await isStale(cast.seller.org.id)).toBe(false);
+    await t.db
+      .update(alerts)
+      .set({ status: "confirmed", decidedAt: t.clock.now() })
+      .where(eq(alerts.orgId, cast.seller.org.id));
+    expect(await isStale(cast.seller.org.id)).toBe(true);
+    await t.db.delete(alerts).where(eq(alerts.orgId, cast.seller.org.id));
+    await t.db
+      .update(summaries)
+      .set({ dirtySeq: sql`${summaries.dirtySeq} + 1` })
+      .where(eq(summaries.orgId, cast.seller.org.id));
   });
 
   it("leaves a row clean when nothing changed, and recomputes it once a day all the same", async () => {
