@@ -71,6 +71,8 @@ function toAppError(c: Context<AppEnv>, error: unknown): AppError {
 export function createApp(deps: AppDeps) {
   const app = createRouter();
   keepCreditSummaries(deps.db, deps.config.CREDIT_REFRESH_SECONDS > 0);
+  // Pages read from the replica too: they show its copy of the stored grades, never compute them.
+  if (deps.replica) keepCreditSummaries(deps.replica.db, deps.config.CREDIT_REFRESH_SECONDS > 0);
 
   app.use(async (c, next) => {
     const requestId = safeRequestId(c.req.header("X-Request-Id")) ?? randomUuid();
