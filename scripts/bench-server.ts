@@ -9,7 +9,7 @@ import { createApp } from "../src/app";
 import { loadConfig, logOrigin } from "../src/config";
 import { openPglite } from "../src/db/pglite";
 import { openPostgres } from "../src/db/postgres";
-import { creditRefresher } from "../src/features/credit/summaries";
+import { startCreditRefresher } from "../src/features/credit/summaries";
 import { checkpoint } from "../src/ledger/log";
 import { systemClock } from "../src/lib/clock";
 import { silentLogger } from "../src/lib/logger";
@@ -67,20 +67,16 @@ const timer = setInterval(async () => {
 }, config.CHECKPOINT_INTERVAL_SECONDS * 1000);
 
 // As in src/node.ts: stored credit summaries are recomputed off the request path.
-const refreshCredit = creditRefresher(handle.db, systemClock);
-const refresh = () =>
-  refreshCredit().catch((error) =>
-    process.stderr.write(`credit refresh failed: ${String(error)}\n`),
-  );
-const creditTimer =
-  config.CREDIT_REFRESH_SECONDS > 0
-    ? setInterval(refresh, config.CREDIT_REFRESH_SECONDS * 1000)
-    : undefined;
-if (creditTimer) void refresh();
+const stopCreditRefresher = startCreditRefresher(
+  handle.db,
+  systemClock,
+  config.CREDIT_REFRESH_SECONDS,
+  (error) => process.stderr.write(`credit refresh failed: ${String(error)}\n`),
+);
 
 process.on("SIGTERM", () => {
   clearInterval(timer);
-  clearInterval(creditTimer);
+  stopCreditRefresher();
   server.close(async () => {
     await handle.close();
     process.exit(0);

@@ -381,18 +381,16 @@ async function main() {
   const helloLoad = await load(32, SECONDS, async () => {
     await call("/__hello");
   });
-  const page = await load(32, SECONDS, async (i) => {
-    const it = sample[i % sample.length]!;
-    await call(`/01/${it.gtin}/21/${it.serial}`, {
-      headers: { Accept: "text/html", "X-Forwarded-For": clientAddress(i) },
+  /** 32 clients scanning items of the sample (every `stride`-th), each from its own address. */
+  const scanLoad = (accept: string, stride: number, clients: number) =>
+    load(32, SECONDS, async (i) => {
+      const it = sample[(i * stride) % sample.length]!;
+      await call(`/01/${it.gtin}/21/${it.serial}`, {
+        headers: { Accept: accept, "X-Forwarded-For": clientAddress(i + clients) },
+      });
     });
-  });
-  const json = await load(32, SECONDS, async (i) => {
-    const it = sample[(i * 7) % sample.length]!;
-    await call(`/01/${it.gtin}/21/${it.serial}`, {
-      headers: { Accept: "application/json", "X-Forwarded-For": clientAddress(i + 50_000) },
-    });
-  });
+  const page = await scanLoad("text/html", 1, 0);
+  const json = await scanLoad("application/json", 7, 50_000);
   results.push({
     name: "hello-world route, 32 clients",
     value: helloLoad.perSecond,
@@ -422,12 +420,7 @@ async function main() {
   });
   // The page once more, now that the work the capture above left (sequencing and checkpointing
   // its 10,000 events) is done: tells a slow tail of the pages from one of the moment.
-  const pageAgain = await load(32, SECONDS, async (i) => {
-    const it = sample[(i * 11) % sample.length]!;
-    await call(`/01/${it.gtin}/21/${it.serial}`, {
-      headers: { Accept: "text/html", "X-Forwarded-For": clientAddress(i + 150_000) },
-    });
-  });
+  const pageAgain = await scanLoad("text/html", 11, 150_000);
   results.push({
     name: "scan page (HTML), 32 clients, after the JSON run",
     value: pageAgain.perSecond,

@@ -15,7 +15,7 @@ import { orgs } from "./db/schema";
 import type { DatabaseHandle } from "./db/types";
 import { describeDemo, seedDemo } from "./demo";
 import { runPeriodicRules } from "./features/alerts/periodic";
-import { creditRefresher } from "./features/credit/summaries";
+import { startCreditRefresher } from "./features/credit/summaries";
 import { failInterruptedCaptures } from "./features/epcis/capture-recovery";
 import { ensureDispatcher } from "./features/epcis/subscriptions";
 import { libxml2Validator } from "./features/epcis/xml/libxml2-validator";
@@ -198,16 +198,12 @@ async function main(): Promise<void> {
   }, PERIODIC_RULES_MS);
 
   // Stored credit summaries whose evidence changed are recomputed here, never inside a page request.
-  const refreshCredit = creditRefresher(handle.db, systemClock);
-  const refreshCreditNow = () =>
-    refreshCredit().catch((error) =>
-      logger.error("credit refresh failed", { error: String(error) }),
-    );
-  const creditTimer =
-    config.CREDIT_REFRESH_SECONDS > 0
-      ? setInterval(refreshCreditNow, config.CREDIT_REFRESH_SECONDS * 1000)
-      : undefined;
-  if (creditTimer) void refreshCreditNow();
+  const stopCreditRefresher = startCreditRefresher(
+    handle.db,
+    systemClock,
+    config.CREDIT_REFRESH_SECONDS,
+    (error) => logger.error("credit refresh failed", { error: String(error) }),
+  );
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -216,7 +212,7 @@ async function main(): Promise<void> {
     logger.info("shutting down", { signal });
     clearInterval(checkpointTimer);
     clearInterval(periodicTimer);
-    clearInterval(creditTimer);
+    stopCreditRefresher();
     const force = setTimeout(() => {
       logger.warn("in-flight requests did not finish in time; exiting");
       process.exit(1);

@@ -181,6 +181,24 @@ export async function refreshStaleCredit(
   return stale.length;
 }
 
+/**
+ * The refresher on a timer every `seconds`, with a first pass at once; returns what stops it.
+ * Nothing runs when `seconds` is 0 (summaries are not kept then).
+ */
+export function startCreditRefresher(
+  db: Db,
+  clock: Clock,
+  seconds: number,
+  onError: (error: unknown) => void,
+): () => void {
+  if (seconds <= 0) return () => {};
+  const refresh = creditRefresher(db, clock);
+  const pass = () => void refresh().catch(onError);
+  const timer = setInterval(pass, seconds * 1000);
+  pass();
+  return () => clearInterval(timer);
+}
+
 /** Refresh passes until nothing is stale; a timer calls this, and one call never overlaps another. */
 export function creditRefresher(db: Db, clock: Clock): () => Promise<number> {
   let running: Promise<number> | null = null;

@@ -354,12 +354,13 @@ describe("error declarations through EPCIS capture", () => {
     expect((await itemRow(lot.items[0]!.id)).state).toBe("sold");
   });
 
-  it("lets only the capturer or a regulator declare a captured event", async () => {
+  /** An event the producer captured through EPCIS, and the document that declares it erroneous. */
+  async function capturedByProducer(serial: string, eventTime: string) {
     const event = {
       type: "ObjectEvent",
-      eventTime: "2026-06-01T08:00:00.000+08:00",
+      eventTime,
       eventTimeZoneOffset: "+08:00",
-      epcList: ["urn:epc:id:sgtin:0614141.107346.2018"],
+      epcList: [`urn:epc:id:sgtin:0614141.107346.${serial}`],
       action: "OBSERVE",
       bizStep: "receiving",
     };
@@ -369,11 +370,15 @@ describe("error declarations through EPCIS capture", () => {
       json: { "@context": context, ...event },
     });
     expect(captured.status).toBe(201);
-    const declaration = {
+    return {
       "@context": context,
       ...event,
       errorDeclaration: { declarationTime: "2026-06-02T08:00:00.000Z", reason: "incorrect_data" },
     };
+  }
+
+  it("lets only the capturer or a regulator declare a captured event", async () => {
+    const declaration = await capturedByProducer("2018", "2026-06-01T08:00:00.000+08:00");
     const rival = await t.request("POST", "/epcis/events", {
       key: cast.seller.key,
       json: declaration,
@@ -387,25 +392,7 @@ describe("error declarations through EPCIS capture", () => {
   });
 
   it("lets a regulator declare only what was recorded inside its jurisdiction", async () => {
-    const event = {
-      type: "ObjectEvent",
-      eventTime: "2026-06-01T09:00:00.000+08:00",
-      eventTimeZoneOffset: "+08:00",
-      epcList: ["urn:epc:id:sgtin:0614141.107346.2019"],
-      action: "OBSERVE",
-      bizStep: "receiving",
-    };
-    const context = ["https://ref.gs1.org/standards/epcis/epcis-context.jsonld"];
-    const captured = await t.request("POST", "/epcis/events", {
-      key: cast.producer.key,
-      json: { "@context": context, ...event },
-    });
-    expect(captured.status).toBe(201);
-    const declaration = {
-      "@context": context,
-      ...event,
-      errorDeclaration: { declarationTime: "2026-06-02T08:00:00.000Z", reason: "incorrect_data" },
-    };
+    const declaration = await capturedByProducer("2019", "2026-06-01T09:00:00.000+08:00");
     const beijing = await makeOrg(t, ["regulator"], {
       jurisdiction: "110000",
       regionCode: "110105",
