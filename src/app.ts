@@ -14,6 +14,7 @@ import { keepCreditSummaries } from "./features/credit/summaries";
 import { dashboardRoutes } from "./features/dashboard/routes";
 import { epcisRoutes } from "./features/epcis/routes";
 import { eventRoutes } from "./features/events/routes";
+import { saleBatcher } from "./features/events/sale-batch";
 import { feedbackRoutes } from "./features/feedback/routes";
 import { healthRoutes } from "./features/health/routes";
 import { inspectionRoutes } from "./features/inspections/routes";
@@ -68,7 +69,11 @@ function toAppError(c: Context<AppEnv>, error: unknown): AppError {
   );
 }
 
-export function createApp(deps: AppDeps) {
+export function createApp(given: AppDeps) {
+  const deps: AppDeps =
+    given.sales || given.config.GROUP_COMMIT_MS === 0
+      ? given
+      : { ...given, sales: saleBatcher(given.db, given.config.GROUP_COMMIT_MS) };
   const app = createRouter();
   keepCreditSummaries(deps.db, deps.config.CREDIT_REFRESH_SECONDS > 0);
   // Pages read from the replica too: they show its copy of the stored grades, never compute them.

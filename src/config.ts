@@ -71,6 +71,11 @@ export const configSchema = z.object({
    * show once their evidence changed. 0 keeps no summaries: every page computes its grades.
    */
   CREDIT_REFRESH_SECONDS: z.coerce.number().min(0).max(3600).default(10),
+  /**
+   * Milliseconds a sale of serialised items waits for others to share its transaction (group
+   * commit, features/events/sale-batch). 0 gives every sale a transaction of its own.
+   */
+  GROUP_COMMIT_MS: z.coerce.number().min(0).max(50).default(2),
   /** Minutes a console session may sit unused before it ends. */
   SESSION_IDLE_MINUTES: z.coerce.number().min(1).max(10_080).default(30),
   /** Hours after login when a console session ends, however busy. */

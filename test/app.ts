@@ -4,6 +4,7 @@ import { createApp } from "../src/app";
 import { type Config, loadConfig } from "../src/config";
 import type { DatabaseHandle } from "../src/db/types";
 import { libxml2Validator } from "../src/features/epcis/xml/libxml2-validator";
+import type { SaleBatcher } from "../src/features/events/sale-batch";
 import { FixedClock } from "../src/lib/clock";
 import { createLogger, type LogLevel, silentLogger } from "../src/lib/logger";
 import type { RateLimitStore } from "../src/lib/rate-limit";
@@ -53,6 +54,8 @@ export async function createTestApp(
     rateLimitStore?: RateLimitStore;
     /** A streaming replica for the public reads, as DATABASE_REPLICA_URL gives. */
     replica?: ReplicaRouting;
+    /** The group commit of sales, made on the test's database (to read its counters). */
+    sales?: (db: DatabaseHandle["db"]) => SaleBatcher;
   } = {},
 ): Promise<TestApp> {
   const handle = options.handle ?? (await createTestDb());
@@ -71,6 +74,7 @@ export async function createTestApp(
     secrets: await loadServiceSecrets(handle.db, config),
     ...(options.withoutXml ? {} : { xmlValidator: libxml2Validator }),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+    ...(options.sales ? { sales: options.sales(handle.db) } : {}),
     ...(options.upgradeWebSocket ? { upgradeWebSocket: options.upgradeWebSocket } : {}),
     ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
     ...(options.replica ? { replica: options.replica } : {}),

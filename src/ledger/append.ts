@@ -1,5 +1,5 @@
 // The one append path of the ledger: lifecycle API and EPCIS capture both write events through here.
-import { type AnyColumn, and, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { type AnyColumn, and, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { rowFromJson } from "../db/json-rows";
 import { rowsOf } from "../db/rows";
 import { type EventRow, eventSubjects, events } from "../db/schema";
@@ -281,11 +281,16 @@ export const standing = (id: SQL | AnyColumn): SQL =>
   sql`not exists (select 1 from events as declared where declared.declares = ${id})`;
 
 export async function eventByHashId(db: Db, hashId: string): Promise<EventRow | null> {
-  const [row] = await db
+  return (await eventsByHashIds(db, [hashId])).get(hashId) ?? null;
+}
+
+/** The stored events (not their error declarations) with these Event Hash IDs, in one statement. */
+export async function eventsByHashIds(db: Db, hashIds: string[]): Promise<Map<string, EventRow>> {
+  const rows = await db
     .select()
     .from(events)
-    .where(and(eq(events.hashId, hashId), isNull(events.declares)));
-  return row ?? null;
+    .where(and(inArray(events.hashId, hashIds), isNull(events.declares)));
+  return new Map(rows.map((row) => [row.hashId, row]));
 }
 
 function idOf(value: unknown): string | null {

@@ -4,6 +4,7 @@ import type { Config } from "../config";
 
 import type { Database } from "../db/types";
 import type { XmlSchemaValidator } from "../features/epcis/xml/schema";
+import type { SaleBatcher } from "../features/events/sale-batch";
 import type { Clock } from "./clock";
 import type { Logger } from "./logger";
 import type { RateLimitStore } from "./rate-limit";
@@ -39,6 +40,11 @@ export interface AppDeps {
    * such a request makes go, a scan's record. Absent otherwise: `db` takes writes.
    */
   writeDb?: Database;
+  /**
+   * Group commit of item sales (GROUP_COMMIT_MS); createApp makes one on `db` when absent. With
+   * none, each sale has a transaction of its own.
+   */
+  sales?: SaleBatcher;
 }
 
 export interface AppEnv {

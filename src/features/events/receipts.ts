@@ -5,7 +5,7 @@ import type { Db } from "../../db/types";
 import { keyedHash } from "../../lib/crypto";
 import { randomString } from "../../lib/random";
 import { newId } from "../orgs/service";
-import { itemIdsJson, type LockedItem } from "./subjects";
+import type { LockedItem } from "./subjects";
 
 /** Crockford-style: no 0/O, 1/I/L, so a buyer can type it from a slip. 12 of 31 symbols ≈ 59 bits. */
 export const RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
@@ -20,51 +20,65 @@ export interface IssuedReceipt {
 export const receiptHash = (hashSecret: string, code: string) =>
   keyedHash(hashSecret, "receipt", code.trim().toUpperCase());
 
+/** One sale's share of `sellItems`: its seller, its items and its stored event. */
+export interface SoldItems {
+  sellerId: string;
+  items: LockedItem[];
+  saleEventId: number;
+  buyerRef: string | undefined;
+}
+
 /**
- * Marks the items sold by `ctx.caller` and issues one receipt code per item, in one statement per
- * 5,000 items (the item update rides with the first).
+ * Marks the items of each sale sold by its seller and issues one receipt code per item: the sales
+ * of one request or of a whole batch, in one statement per 5,000 items. Codes come back per sale.
  */
 export async function sellItems(
   tx: Db,
-  ctx: { hashSecret: string; baseUrl: string; caller: { id: string } },
-  items: LockedItem[],
-  saleEventId: number,
-  buyerRef: string | undefined,
+  ctx: { hashSecret: string; baseUrl: string },
+  sales: SoldItems[],
   now: Date,
-): Promise<IssuedReceipt[]> {
-  const buyer = buyerRef
-    ? await keyedHash(ctx.hashSecret, "buyer", `${ctx.caller.id}:${buyerRef}`)
-    : null;
+): Promise<IssuedReceipt[][]> {
   const issued = await Promise.all(
-    items.map(async (item) => {
-      const code = randomString(RECEIPT_LENGTH, RECEIPT_ALPHABET);
-      return { item, code, hash: await receiptHash(ctx.hashSecret, code) };
+    sales.map(async (sale) => {
+      const buyer = sale.buyerRef
+        ? await keyedHash(ctx.hashSecret, "buyer", `${sale.sellerId}:${sale.buyerRef}`)
+        : null;
+      return Promise.all(
+        sale.items.map(async (item) => {
+          const code = randomString(RECEIPT_LENGTH, RECEIPT_ALPHABET);
+          return { sale, buyer, item, code, hash: await receiptHash(ctx.hashSecret, code) };
+        }),
+      );
     }),
   );
-  for (let i = 0; i < issued.length; i += 5_000) {
-    const rows = issued.slice(i, i + 5_000).map(({ item, hash }) => ({
+  const all = issued.flat();
+  for (let i = 0; i < all.length; i += 5_000) {
+    const rows = all.slice(i, i + 5_000).map(({ sale, buyer, item, hash }) => ({
       id: newId("rcp"),
       code_hash: hash,
       item_id: item.id,
+      sale_event_id: sale.saleEventId,
+      seller_org_id: sale.sellerId,
+      buyer_ref: buyer,
     }));
-    const sold =
-      i === 0
-        ? sql`, sold as (
-            update items set state = 'sold', seller_org_id = ${ctx.caller.id}, updated_at = ${now.toISOString()}
-            where id in (select (jsonb_array_elements_text(${itemIdsJson(items)}::jsonb))::bigint))`
-        : sql``;
     await tx.execute(sql`
       with r as (
-        select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(id text, code_hash text, item_id bigint)
-      )${sold}
+        select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+          id text, code_hash text, item_id bigint, sale_event_id bigint, seller_org_id text, buyer_ref text)
+      ),
+      sold as (
+        update items set state = 'sold', seller_org_id = r.seller_org_id, updated_at = ${now.toISOString()}
+        from r where items.id = r.item_id)
       insert into receipts (id, code_hash, item_id, sale_event_id, seller_org_id, buyer_ref, created_at)
-      select r.id, r.code_hash, r.item_id, ${saleEventId}, ${ctx.caller.id}, ${buyer}, ${now.toISOString()} from r`);
+      select r.id, r.code_hash, r.item_id, r.sale_event_id, r.seller_org_id, r.buyer_ref, ${now.toISOString()} from r`);
   }
-  return issued.map(({ item, code }) => ({
-    item: item.key,
-    receiptCode: code,
-    url: `${ctx.baseUrl}${item.key}?receipt=${code}`,
-  }));
+  return issued.map((codes) =>
+    codes.map(({ item, code }) => ({
+      item: item.key,
+      receiptCode: code,
+      url: `${ctx.baseUrl}${item.key}?receipt=${code}`,
+    })),
+  );
 }
 
 /** A return ends the sale: its receipts no longer confirm, review or complain. */

@@ -200,8 +200,13 @@ export const eventRoutes = createRouter()
   .openapi(recordEventRoute, async (c) => {
     const input = c.req.valid("json");
     const caller = await lifecycleWriter(c, input.kind);
-    const { db } = c.var.deps;
-    const recorded = await recordLifecycle(db, lifecycleContext(c, caller.org), input);
+    const { db, sales } = c.var.deps;
+    const ctx = lifecycleContext(c, caller.org);
+    // Sales of serialised items share transactions with their concurrent neighbours.
+    const recorded =
+      sales && input.kind === "sale" && input.items && !input.lot
+        ? await sales.record(ctx, input)
+        : await recordLifecycle(db, ctx, input);
     const [event] = await eventViews(db, [recorded.appended.row], [caller.org]);
     return c.json(
       {

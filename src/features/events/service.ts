@@ -42,6 +42,7 @@ import type {
 } from "./schemas";
 import {
   itemIdsJson,
+  itemsInOrder,
   type LockedItem,
   listedKeys,
   lockItems,
@@ -66,7 +67,7 @@ export interface Recorded {
 const zs = (name: string) => `${ZS_NS}${name}`;
 
 /** Subjects of an item-level event: each item, plus each lot and product once, so their histories see it. */
-function itemSubjects(items: LockedItem[]): SubjectRef[] {
+export function itemSubjects(items: LockedItem[]): SubjectRef[] {
   const subjects: SubjectRef[] = items.map((i) => ({ key: i.key, level: "item" }));
   for (const key of new Set(items.map((i) => lotKey(i.gtin, i.lot)))) {
     subjects.push({ key, level: "lot", role: "context" });
@@ -228,10 +229,6 @@ async function recordSale(
 ): Promise<Recorded> {
   exactlyOneSubject(input);
   const now = ctx.clock.now();
-  const transaction = {
-    type: "po",
-    bizTransaction: `urn:zhuisu:po:${ctx.caller.id}:${encodeURIComponent(input.orderNumber)}`,
-  };
   if (input.lot) {
     const { lot, product, key } = await lockLot(tx, input.lot.code, "json.lot.code");
     const lotState = lot.recalled
@@ -291,7 +288,7 @@ async function recordSale(
         quantities: [{ epcClass: epcOf(key), quantity: input.lot.quantity, uom: "EA" }],
         bizStep: "retail_selling",
         disposition: "retail_sold",
-        bizTransactions: [transaction],
+        bizTransactions: [orderOf(ctx.caller.id, input.orderNumber)],
         sources: [{ type: "owning_party", source: orgUri(ctx.caller.id) }],
       }),
       subjects: [
@@ -302,43 +299,12 @@ async function recordSale(
     return { appended, affected: 0 };
   }
   const wanted = parseItemCodes(input.items!, "json.items");
-  const event = objectEvent({
-    action: "OBSERVE",
-    eventTime: eventTimeOf(input.eventTime, ctx.clock),
-    epcs: wanted.map((w) => epcOf(w.key)),
-    bizStep: "retail_selling",
-    disposition: "retail_sold",
-    bizTransactions: [transaction],
-    sources: [{ type: "owning_party", source: orgUri(ctx.caller.id) }],
-  });
-  const { items, listed } = await lockItemsForSale(tx, wanted, ctx.caller.id);
+  const event = itemSaleEvent(ctx, input, wanted);
+  const { found, listed } = await lockItemsForSale(tx, wanted, [ctx.caller.id]);
+  const items = itemsInOrder(wanted, found, "json.items");
   if (input.eventTime) eventTimeOf(input.eventTime, ctx.clock, items);
   try {
-    checkEach(items, (item) => {
-      if (item.state === "destroyed") return notDestroyed(item);
-      if (item.recalled || item.lotRecalled)
-        return ["recalled_not_sold", `item ${item.key} is recalled and cannot be sold`];
-      if (item.lotNonConforming)
-        return [
-          "non_conforming_not_sold",
-          `item ${item.key} belongs to lot ${item.lot}, which failed inspection`,
-        ];
-      if (item.state !== "commissioned" && item.state !== "returned") {
-        return [
-          "sold_once",
-          `item ${item.key} is already ${item.state}; an item is sold once unless it is returned`,
-        ];
-      }
-      const holds = item.custodianOrgId === ctx.caller.id;
-      const lists = listed.has(productKey(item.gtin)) || listed.has(lotKey(item.gtin, item.lot));
-      if (!holds && !lists) {
-        return [
-          "seller_must_hold_or_list",
-          `organisation ${ctx.caller.id} neither holds item ${item.key} nor lists its product`,
-        ];
-      }
-      return null;
-    });
+    checkSale(items, ctx.caller.id, listed(ctx.caller.id));
   } catch (refused) {
     // A retried sale finds its items sold by itself: it is answered with the stored event. This
     // is read after the lock, in a new statement, so it sees a concurrent twin that committed.
@@ -354,8 +320,68 @@ async function recordSale(
   });
   // The same sale stored before, its items since returned: nothing new is written.
   if (appended.duplicate) return { appended, affected: 0 };
-  const receipts = await sellItems(tx, ctx, items, appended.row.id, input.buyerRef, now);
+  const [receipts] = await sellItems(
+    tx,
+    ctx,
+    [{ sellerId: ctx.caller.id, items, saleEventId: appended.row.id, buyerRef: input.buyerRef }],
+    now,
+  );
   return { appended, affected: items.length, receipts };
+}
+
+/** A sale's order, as the EPCIS business transaction that names it. */
+const orderOf = (sellerId: string, orderNumber: string) => ({
+  type: "po",
+  bizTransaction: `urn:zhuisu:po:${sellerId}:${encodeURIComponent(orderNumber)}`,
+});
+
+/** The EPCIS event of a sale of serialised items (`wanted`, parsed from the request's codes). */
+export function itemSaleEvent(
+  ctx: LifecycleContext,
+  input: z.infer<typeof SaleBody>,
+  wanted: { key: string }[],
+): Record<string, unknown> {
+  return objectEvent({
+    action: "OBSERVE",
+    eventTime: eventTimeOf(input.eventTime, ctx.clock),
+    epcs: wanted.map((w) => epcOf(w.key)),
+    bizStep: "retail_selling",
+    disposition: "retail_sold",
+    bizTransactions: [orderOf(ctx.caller.id, input.orderNumber)],
+    sources: [{ type: "owning_party", source: orgUri(ctx.caller.id) }],
+  });
+}
+
+/**
+ * The sale rules of serialised items, for one request or for each request of a batch: refuses,
+ * naming each item, unless every item may be sold by `sellerId` now.
+ */
+export function checkSale(items: LockedItem[], sellerId: string, listed: Set<string>): void {
+  checkEach(items, (item) => {
+    if (item.state === "destroyed") return notDestroyed(item);
+    if (item.recalled || item.lotRecalled)
+      return ["recalled_not_sold", `item ${item.key} is recalled and cannot be sold`];
+    if (item.lotNonConforming)
+      return [
+        "non_conforming_not_sold",
+        `item ${item.key} belongs to lot ${item.lot}, which failed inspection`,
+      ];
+    if (item.state !== "commissioned" && item.state !== "returned") {
+      return [
+        "sold_once",
+        `item ${item.key} is already ${item.state}; an item is sold once unless it is returned`,
+      ];
+    }
+    const holds = item.custodianOrgId === sellerId;
+    const lists = listed.has(productKey(item.gtin)) || listed.has(lotKey(item.gtin, item.lot));
+    if (!holds && !lists) {
+      return [
+        "seller_must_hold_or_list",
+        `organisation ${sellerId} neither holds item ${item.key} nor lists its product`,
+      ];
+    }
+    return null;
+  });
 }
 
 function exactlyOneSubject(input: { items?: string[]; lot?: unknown }) {

@@ -104,22 +104,30 @@ function lockedItemOf(r: Record<string, unknown>): LockedItem {
   };
 }
 
-/** The locked items in the order they were asked for; every code that names no item is an error. */
-function inRequestOrder(
-  wanted: { gtin: string; serial: string; key: string }[],
-  rows: Record<string, unknown>[],
-  path: string,
-): LockedItem[] {
-  const found = new Map(
+/** Locked items by GTIN and serial, as `itemsInOrder` looks them up. */
+export type LockedItems = Map<string, LockedItem>;
+
+const itemSlot = (gtin: string, serial: string) => `${gtin}\u0000${serial}`;
+
+function lockedItemsOf(rows: Record<string, unknown>[]): LockedItems {
+  return new Map(
     rows.map((r) => {
       const item = lockedItemOf(r);
-      return [`${item.gtin}\u0000${item.serial}`, item];
+      return [itemSlot(item.gtin, item.serial), item];
     }),
   );
+}
+
+/** The locked items in the order they were asked for; every code that names no item is an error. */
+export function itemsInOrder(
+  wanted: { gtin: string; serial: string; key: string }[],
+  found: LockedItems,
+  path: string,
+): LockedItem[] {
   const errors: FieldError[] = [];
   const out: LockedItem[] = [];
   wanted.forEach((w, i) => {
-    const item = found.get(`${w.gtin}\u0000${w.serial}`);
+    const item = found.get(itemSlot(w.gtin, w.serial));
     if (item) out.push(item);
     else
       errors.push({
@@ -130,6 +138,12 @@ function inRequestOrder(
   });
   if (errors.length > 0) throw invalid(errors);
   return out;
+}
+
+/** Records in `found` what a sale accepted earlier in the same batch did to its items. */
+export function markSold(found: LockedItems, items: LockedItem[], sellerId: string): void {
+  for (const item of items)
+    found.set(itemSlot(item.gtin, item.serial), { ...item, state: "sold", sellerOrgId: sellerId });
 }
 
 /**
@@ -143,45 +157,56 @@ export async function lockItems(
 ): Promise<LockedItem[]> {
   const wanted = parseItemCodes(codes, path);
   const rows = rowsOf<Record<string, unknown>>(await tx.execute(lockedItemsQuery(wanted)));
-  return inRequestOrder(wanted, rows, path);
+  return itemsInOrder(wanted, lockedItemsOf(rows), path);
 }
 
 /**
- * The product and lot keys of `gtins` that `sellerId` has listed (a listing lets a seller sell
- * what it does not hold), as one jsonb array. The seller's listings first (few, by the actor
- * index), then their subjects: a product key is a subject of every event of its items, so
- * starting from the key would scan them all.
+ * The product and lot keys of `gtins` that each of `sellerIds` has listed (a listing lets a seller
+ * sell what it does not hold), as one jsonb object of arrays by seller. The sellers' listings
+ * first (few, by the actor index), then their subjects: a product key is a subject of every event
+ * of its items, so starting from the key would scan them all.
  */
-function listedKeysQuery(sellerId: string, gtins: string[]) {
-  return sql`(select coalesce(jsonb_agg(distinct s.subject_key), '[]'::jsonb)
-    from events e join event_subjects s on s.event_id = e.id
-    where e.actor_org_id = ${sellerId} and e.kind = 'listing' and ${standing(sql`e.id`)}
-      and s.level in ('product', 'lot')
-      and split_part(s.subject_key, '/', 3) in (select jsonb_array_elements_text(${JSON.stringify(gtins)}::jsonb)))`;
+function listedKeysQuery(sellerIds: string[], gtins: string[]) {
+  return sql`(select coalesce(jsonb_object_agg(x.actor, x.keys), '{}'::jsonb) from (
+      select e.actor_org_id as actor, jsonb_agg(distinct s.subject_key) as keys
+      from events e join event_subjects s on s.event_id = e.id
+      where e.actor_org_id in (select jsonb_array_elements_text(${JSON.stringify(sellerIds)}::jsonb))
+        and e.kind = 'listing' and ${standing(sql`e.id`)}
+        and s.level in ('product', 'lot')
+        and split_part(s.subject_key, '/', 3) in (select jsonb_array_elements_text(${JSON.stringify(gtins)}::jsonb))
+      group by e.actor_org_id) as x)`;
 }
 
 export async function listedKeys(tx: Db, sellerId: string, gtins: string[]): Promise<Set<string>> {
-  return new Set(
-    jsonValue<string[]>(await tx.execute(sql`select ${listedKeysQuery(sellerId, gtins)} as v`)),
+  const bySeller = jsonValue<Record<string, string[]>>(
+    await tx.execute(sql`select ${listedKeysQuery([sellerId], gtins)} as v`),
   );
+  return new Set(bySeller?.[sellerId] ?? []);
 }
 
-/** For a sale, in one statement: the items locked as `lockItems` does, and `listedKeys` of their GTINs. */
+/**
+ * For the sales of one request or of a batch, in one statement: the items locked as `lockItems`
+ * does (in id order, so that concurrent batches cannot deadlock), and `listedKeys` of their GTINs
+ * for every seller.
+ */
 export async function lockItemsForSale(
   tx: Db,
   wanted: { gtin: string; serial: string; key: string }[],
-  sellerId: string,
-  path = "json.items",
-): Promise<{ items: LockedItem[]; listed: Set<string> }> {
+  sellerIds: string[],
+): Promise<{ found: LockedItems; listed: (sellerId: string) => Set<string> }> {
   const gtins = [...new Set(wanted.map((w) => w.gtin))];
-  const found = jsonValue<{ items: Record<string, unknown>[]; listed: string[] }>(
+  const result = jsonValue<{ items: Record<string, unknown>[]; listed: Record<string, string[]> }>(
     await tx.execute(sql`
       with locked as (${lockedItemsQuery(wanted)})
       select jsonb_build_object(
         'items', (select coalesce(jsonb_agg(to_jsonb(locked)), '[]'::jsonb) from locked),
-        'listed', ${listedKeysQuery(sellerId, gtins)}) as v`),
+        'listed', ${listedKeysQuery(sellerIds, gtins)}) as v`),
   );
-  return { items: inRequestOrder(wanted, found!.items, path), listed: new Set(found!.listed) };
+  const listed = new Map(Object.entries(result!.listed).map(([id, keys]) => [id, new Set(keys)]));
+  return {
+    found: lockedItemsOf(result!.items),
+    listed: (sellerId) => listed.get(sellerId) ?? new Set(),
+  };
 }
 
 export interface LockedLot {
