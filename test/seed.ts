@@ -106,3 +106,18 @@ export async function listForSale(t: TestApp, sellerKey: string, gtin: string): 
   });
   if (res.status !== 201) throw new Error(`listing answered ${res.status}: ${await res.text()}`);
 }
+
+/** A seller's listing of a product, through the API: what lets it sell items it does not hold. */
+export async function listProduct(t: TestApp, seller: OrgWithKey, gtin: string): Promise<void> {
+  const res = await t.request("POST", "/v1/events", {
+    key: seller.key,
+    json: {
+      kind: "listing",
+      code: gtin,
+      shopName: "橘乡网店",
+      listingUrl: "https://shop.example.cn/item/1",
+      price: 39.9,
+    },
+  });
+  if (res.status !== 201) throw new Error(`listing answered ${res.status}: ${await res.text()}`);
+}

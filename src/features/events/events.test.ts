@@ -3,7 +3,7 @@ import { count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/app";
 import { type Cast, makeCast, makeOrg, type OrgWithKey } from "../../../test/factories";
-import { type SeededLot, seedLot } from "../../../test/seed";
+import { listProduct, type SeededLot, seedLot } from "../../../test/seed";
 import { countStatements } from "../../../test/statements";
 import { events, items, listEntries, lots, receipts } from "../../db/schema";
 import { History, Recorded } from "./schemas";
@@ -31,14 +31,7 @@ async function post(key: string | undefined, json: unknown) {
 }
 
 async function list(seller: OrgWithKey, lot: SeededLot) {
-  const { res } = await post(seller.key, {
-    kind: "listing",
-    code: lot.gtin,
-    shopName: "橘乡网店",
-    listingUrl: "https://shop.example.cn/item/1",
-    price: 39.9,
-  });
-  expect(res.status).toBe(201);
+  await listProduct(t, seller, lot.gtin);
 }
 
 async function sell(lot: SeededLot, n = 1, seller = cast.seller) {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/app";
 import { onPostgres } from "../../../test/db";
 import { type Cast, makeCast } from "../../../test/factories";
-import { type SeededLot, seedLot } from "../../../test/seed";
+import { listProduct, type SeededLot, seedLot } from "../../../test/seed";
 import { countStatements } from "../../../test/statements";
 import { alerts, events, items, receipts } from "../../db/schema";
 import { type SaleBatcher, saleBatcher } from "./sale-batch";
@@ -26,17 +26,7 @@ afterAll(() => t.close());
 
 async function listedLot(n: number): Promise<SeededLot> {
   const lot = await seedLot(t, cast.producer, { count: n });
-  const res = await t.request("POST", "/v1/events", {
-    key: cast.seller.key,
-    json: {
-      kind: "listing",
-      code: lot.gtin,
-      shopName: "橘乡网店",
-      listingUrl: "https://shop.example.cn/item/1",
-      price: 39.9,
-    },
-  });
-  expect(res.status).toBe(201);
+  await listProduct(t, cast.seller, lot.gtin);
   return lot;
 }
 
