@@ -1,11 +1,11 @@
 // Tamper evidence end to end: signed checkpoints, proofs, and verify naming what was changed, removed or reordered.
-import { eq, sql } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type HistoryExportFile, verifyExport } from "../../../scripts/verify-export";
 import { createTestApp, type TestApp } from "../../../test/app";
 import { type Cast, makeCast } from "../../../test/factories";
 import { type SeededLot, seedLot } from "../../../test/seed";
-import { eventSubjects, events, logLeaves } from "../../db/schema";
+import { eventSubjects, events, logLeaves, logPending } from "../../db/schema";
 import { verifyCheckpoint } from "../../ledger/checkpoint";
 import { base64ToBytes, hexToBytes } from "../../ledger/hex";
 import { verifyConsistency, verifyInclusion } from "../../ledger/merkle";
@@ -179,6 +179,33 @@ describe("verify", () => {
     expect(report.problems).toContainEqual(
       expect.objectContaining({ kind: "removed", leafIndex: leaf!.leafIndex }),
     );
+  });
+
+  it("passes a log whose leaves follow commit order, not id order (a transaction that commits late)", async () => {
+    const fresh = await createTestApp({ config: { CHECKPOINT_INTERVAL_SECONDS: "0.1" } });
+    try {
+      const localCast = await makeCast(fresh);
+      const early = await seedLot(fresh, localCast.producer, { count: 1 });
+      const ids = (await fresh.db.select().from(logPending)).map((p) => p.eventId);
+      await seedLot(fresh, localCast.producer, { count: 1 });
+      // The first lot's events took their ids first but commit after the second's were sequenced.
+      await fresh.db.delete(logPending).where(inArray(logPending.eventId, ids));
+      fresh.clock.advance(5000);
+      await fresh.request("GET", "/v1/log/checkpoint");
+      await fresh.db.insert(logPending).values(ids.map((eventId) => ({ eventId })));
+      fresh.clock.advance(5000);
+      await fresh.request("GET", "/v1/log/checkpoint");
+      const leaves = await fresh.db.select().from(logLeaves).orderBy(logLeaves.leafIndex);
+      expect(leaves.at(-1)!.eventId).toBe(Math.max(...ids));
+      expect(leaves.at(-1)!.eventId).toBeLessThan(leaves[0]!.eventId);
+      const report = VerifyReport.parse(
+        await (await fresh.request("GET", `/v1/verify${early.items[0]!.key}`)).json(),
+      );
+      expect(report.problems).toEqual([]);
+      expect(report.ok).toBe(true);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it("names events whose log order was swapped", async () => {
