@@ -5,6 +5,8 @@ import {
   type EpcisCaptureJob,
   epcisCaptureJobs,
 } from "../../db/schema";
+import type { Db } from "../../db/types";
+import type { Clock } from "../../lib/clock";
 import { randomString } from "../../lib/random";
 import {
   type CaptureDeps,
@@ -44,7 +46,13 @@ export async function runCaptureJob(
 ): Promise<void> {
   let outcome: CaptureOutcome;
   try {
-    outcome = await captureEvents(deps, prepared, job.behaviour, job.capturedByOrgId);
+    outcome = await captureEvents(
+      deps,
+      prepared,
+      job.behaviour,
+      job.capturedByOrgId,
+      (tx, stored) => recordJobOutcome(tx, deps.clock, job.id, stored),
+    );
   } catch (error) {
     deps.logger.error("epcis capture job failed", {
       jobId: job.id,
@@ -67,22 +75,28 @@ export async function runCaptureJob(
     };
   }
   try {
-    await deps.db
-      .update(epcisCaptureJobs)
-      .set({
-        status: outcome.errors.length > 0 ? "failure" : "success",
-        capturedCount: outcome.captured,
-        duplicateCount: outcome.duplicates,
-        errors: outcome.errors.slice(0, MAX_JOB_ERRORS),
-        finishedAt: deps.clock.now(),
-      })
-      .where(and(eq(epcisCaptureJobs.id, job.id), eq(epcisCaptureJobs.status, "running")));
+    // A rollback capture that stored its events recorded its outcome with them; this is a no-op then.
+    await recordJobOutcome(deps.db, deps.clock, job.id, outcome);
   } catch (error) {
     deps.logger.error("epcis capture job: outcome not recorded", {
       jobId: job.id,
       error: String(error),
     });
   }
+}
+
+/** Ends a running job with its outcome; a job already ended is left as it is. */
+async function recordJobOutcome(db: Db, clock: Clock, jobId: string, outcome: CaptureOutcome) {
+  await db
+    .update(epcisCaptureJobs)
+    .set({
+      status: outcome.errors.length > 0 ? "failure" : "success",
+      capturedCount: outcome.captured,
+      duplicateCount: outcome.duplicates,
+      errors: outcome.errors.slice(0, MAX_JOB_ERRORS),
+      finishedAt: clock.now(),
+    })
+    .where(and(eq(epcisCaptureJobs.id, jobId), eq(epcisCaptureJobs.status, "running")));
 }
 
 /** The standard's CaptureJob shape, with our counts beside it. */

@@ -5,6 +5,9 @@ import { createTestApp, type TestApp } from "../../../test/app";
 import { onPostgres } from "../../../test/db";
 import { makeOrg, type OrgWithKey } from "../../../test/factories";
 import { epcisCaptureJobs } from "../../db/schema";
+import { silentLogger } from "../../lib/logger";
+import { prepareDocument } from "./capture";
+import { createCaptureJob, runCaptureJob } from "./capture-job";
 import { failInterruptedCaptures } from "./capture-recovery";
 import { type CaptureJobBody, capture, documentOf, objectEvent } from "./test-helpers";
 
@@ -36,6 +39,32 @@ async function jobView(id: string) {
   expect(res.status).toBe(200);
   return (await res.json()) as CaptureJobBody;
 }
+
+describe("a rollback capture's outcome", () => {
+  it("commits with its events: a node that dies right after the commit leaves the job finished", async () => {
+    const doc = documentOf([
+      objectEvent(["urn:epc:id:sgtin:0614141.107346.OUT1"]),
+      objectEvent(["urn:epc:id:sgtin:0614141.107346.OUT2"]),
+    ]);
+    const prepared = prepareDocument(doc);
+    const deps = { db: t.db, clock: t.clock, logger: silentLogger, concurrentAppends: false };
+    const job = await createCaptureJob(deps, prepared, "rollback", producer.org.id);
+    // After the events' transaction, every write of this node fails, as if it had died there.
+    const dead = new Proxy(t.db, {
+      get(target, name, receiver) {
+        if (name === "update")
+          return () => {
+            throw new Error("the node died after the commit");
+          };
+        return Reflect.get(target, name, receiver);
+      },
+    });
+    await runCaptureJob({ ...deps, db: dead }, job, prepared);
+    const view = await jobView(job.id);
+    expect(view.status).toBe("success");
+    expect(view.capturedCount).toBe(2);
+  });
+});
 
 describe("interrupted captures", () => {
   it("fails a job nobody runs any more, and says what to do", async () => {

@@ -316,6 +316,11 @@ export async function captureEvents(
   prepared: PreparedDocument,
   behaviour: CaptureErrorBehaviour,
   actorOrgId: string,
+  /**
+   * Records a rollback capture's outcome in the transaction that stores its events, so that the
+   * two commit together: a node that dies after the commit leaves the job finished, not running.
+   */
+  recordOutcome?: (tx: Db, outcome: CaptureOutcome) => Promise<void>,
 ): Promise<CaptureOutcome> {
   const errors: CaptureProblem[] = [];
   for (const [index, list] of [...prepared.problems.entries()].sort(([a], [b]) => a - b)) {
@@ -384,6 +389,12 @@ export async function captureEvents(
         const appended = await appendAll(tx, deps.clock.now(), drafts, concurrent);
         const lost = lostDeclarations(unique, appended);
         if (lost.length > 0) throw new RefusedDocument(lost);
+        const duplicated = appended.filter((a) => a.duplicate).length;
+        await recordOutcome?.(tx, {
+          captured: appended.length - duplicated,
+          duplicates: duplicated,
+          errors,
+        });
         return appended;
       });
     let appended: Appended[];
