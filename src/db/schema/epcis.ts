@@ -66,9 +66,11 @@ export const epcisQueries = pgTable("epcis_queries", {
 });
 
 /**
- * A webhook subscription to a named query. `cursor` is the arrival id (events.id) of the last
- * event the subscriber acknowledged: deliveries resume after it, so a restart re-sends nothing
- * that was acknowledged, and an unacknowledged batch is sent again (at least once).
+ * A webhook subscription to a named query. `cursor` is the log position (log_leaves.leaf_index)
+ * after the last event the subscriber acknowledged: deliveries resume there, so a restart
+ * re-sends nothing that was acknowledged, and an unacknowledged batch is sent again (at least
+ * once). Log positions follow commit order, so an event whose transaction committed late is
+ * still ahead of the cursor; an id cursor would have passed it.
  */
 export const epcisSubscriptions = pgTable(
   "epcis_subscriptions",

@@ -3,9 +3,11 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createTestApp, type TestApp, testConfig } from "../../../test/app";
+import { onPostgres } from "../../../test/db";
 import { makeOrg, type OrgWithKey } from "../../../test/factories";
 import { urnToDigitalLink } from "../../codes/epc-urn";
 import { epcisSubscriptions } from "../../db/schema";
+import { appendEvents } from "../../ledger/append";
 import { destinationPolicy } from "../../lib/destinations";
 import { silentLogger } from "../../lib/logger";
 import { captureJobsSettled } from "./routes";
@@ -263,6 +265,46 @@ describe("webhook subscriptions", () => {
     expect(eventsOf(received[1]!)).toHaveLength(1);
   });
 
+  it.skipIf(!onPostgres)(
+    "deliver an event whose transaction commits after a later event was delivered",
+    async () => {
+      const name = await namedQuery({ EQ_bizStep: ["receiving"] });
+      const { body } = await subscribe(name);
+      const late = epc();
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let inserted!: () => void;
+      const holding = new Promise<void>((r) => (inserted = r));
+      // A transaction that takes its event id first and commits last, as a long capture does.
+      const slow = t.db.transaction(async (tx) => {
+        await appendEvents(tx, t.clock.now(), [
+          {
+            kind: "epcis",
+            event: objectEvent([late], { bizStep: "receiving" }),
+            actorOrgId: producer.org.id,
+            subjects: [],
+          },
+        ]);
+        inserted();
+        await released;
+      });
+      await holding;
+      const early = epc();
+      await captureAndDeliver([objectEvent([early], { bizStep: "receiving" })]);
+      await vi.waitFor(() => expect(deliveredTo(body.subscriptionID)).toHaveLength(1));
+      release();
+      await slow;
+      await deliverDue(deps());
+      await vi.waitFor(() =>
+        expect(
+          deliveredTo(body.subscriptionID)
+            .flatMap(eventsOf)
+            .map((e) => e.epcList[0]),
+        ).toEqual([urnToDigitalLink(early), urnToDigitalLink(late)]),
+      );
+    },
+  );
+
   it("leave out events recorded before initialRecordTime, and end with the query", async () => {
     await captureAndDeliver([objectEvent([epc()], { bizStep: "loading" })]);
     const name = await namedQuery({ EQ_bizStep: ["loading"] });
@@ -481,3 +523,9 @@ describe("subscription destinations (SSRF)", () => {
     });
   });
 });
+
+if (!onPostgres) {
+  console.warn(
+    "subscriptions.test: the transaction that commits late needs PostgreSQL (TEST_DATABASE_URL); PGlite runs one transaction at a time",
+  );
+}

@@ -1,13 +1,15 @@
 // Named queries and their webhook subscriptions: at-least-once delivery in arrival order, signed, resumable.
-import { and, asc, eq, gt, gte, isNull, lte, or } from "drizzle-orm";
+import { and, asc, eq, gte, isNull, lte, or } from "drizzle-orm";
 import {
   type EpcisQuery,
   type EpcisSubscription,
   epcisQueries,
   epcisSubscriptions,
   events,
+  logLeaves,
 } from "../../db/schema";
 import type { Database } from "../../db/types";
+import { sequencePending } from "../../ledger/log";
 import type { Clock } from "../../lib/clock";
 import { type DestinationPolicy, resolvedDestinationProblem } from "../../lib/destinations";
 import { AppError } from "../../lib/errors";
@@ -164,17 +166,25 @@ export async function deliver(deps: DeliveryDeps, due: EpcisSubscription): Promi
     const schedule = subscription.schedule ? parseSchedule(subscription.schedule) : null;
     let acknowledged = false;
     for (let round = 0; round < 100; round++) {
+      // In log order, from the cursor: an event's leaf comes after every leaf already visible,
+      // however late its transaction committed, whereas its id may be below one sent before.
       const rows = await deps.db
-        .select({ id: events.id, document: events.document, context: events.context })
-        .from(events)
+        .select({
+          id: events.id,
+          document: events.document,
+          context: events.context,
+          position: logLeaves.leafIndex,
+        })
+        .from(logLeaves)
+        .innerJoin(events, eq(events.id, logLeaves.eventId))
         .where(
           and(
             parsed.where,
-            gt(events.id, cursor),
+            gte(logLeaves.leafIndex, cursor),
             gte(events.recordTime, subscription.initialRecordTime),
           ),
         )
-        .orderBy(asc(events.id))
+        .orderBy(asc(logLeaves.leafIndex))
         .limit(DELIVERY_BATCH);
       // A scheduled run with nothing new reports an empty result only when asked to.
       const reportEmpty = round === 0 && schedule !== null && subscription.reportIfEmpty;
@@ -210,7 +220,7 @@ export async function deliver(deps: DeliveryDeps, due: EpcisSubscription): Promi
         });
         return sent;
       }
-      const last = rows.at(-1)?.id ?? cursor;
+      const last = rows.length > 0 ? rows.at(-1)!.position + 1 : cursor;
       await deps.db
         .update(epcisSubscriptions)
         .set({
@@ -246,6 +256,8 @@ export async function deliver(deps: DeliveryDeps, due: EpcisSubscription): Promi
 
 /** Delivers every subscription that is due (never failed, or past its backoff). */
 export async function deliverDue(deps: DeliveryDeps): Promise<number> {
+  // Deliveries follow the log: what has committed is given its leaves first.
+  await sequencePending(deps.db);
   const due = await deps.db
     .select()
     .from(epcisSubscriptions)
