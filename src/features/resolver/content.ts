@@ -80,8 +80,14 @@ interface ContentJson {
 }
 
 export async function readScanContent(db: Db, q: ContentQuery): Promise<ScanContent> {
-  // The literal predicate matches event_subjects_own_idx, which skips the context rows.
-  const subjects = sql`${keyIn(q.anyRole)} or (${keyIn(q.ownRole)} and s.role <> 'context')`;
+  // The events' ids first, as an array the events are then read by: one OR of the two key sets
+  // let the planner sort every event of the ledger by time and test each for a subject (over a
+  // second per page at 175,000 events, when the key had fewer than `timelineMax` events). The
+  // literal predicate matches event_subjects_own_idx, which skips the context rows.
+  const eventIds = sql`array(
+    select s.event_id from event_subjects s where ${keyIn(q.anyRole)}
+    union
+    select s.event_id from event_subjects s where ${keyIn(q.ownRole)} and s.role <> 'context')`;
   // Time order as the Dates compare (to the millisecond), ties in arrival order.
   const order = sql`date_trunc('milliseconds', e.event_time)`;
   const result = await db.execute(sql`
@@ -104,7 +110,7 @@ export async function readScanContent(db: Db, q: ContentQuery): Promise<ScanCont
               from events d where d.declares = e.id) as correction
           from events e
           -- A declaration is shown on the event it corrects, not as an event of its own.
-          where e.id in (select s.event_id from event_subjects s where ${subjects}) and e.declares is null
+          where e.id = any(${eventIds}) and e.declares is null
           order by ${order} desc, e.id desc
           limit ${q.timelineMax}
         ) e left join orgs a on a.id = e.actor_org_id),
