@@ -33,6 +33,8 @@ const { values } = parseArgs({
     items: { type: "string", default: "100000" },
     out: { type: "string" },
     seconds: { type: "string", default: "8" },
+    /** Seconds to wait after the capture before the scan loads (what the capture left to do). */
+    settle: { type: "string", default: "0" },
   },
 });
 const ITEMS = Number(values.items);
@@ -77,6 +79,44 @@ async function rssOf(pid: number): Promise<number> {
   return kb ? Number(kb) / 1024 : Number.NaN;
 }
 
+/**
+ * Samples pg_stat_activity every 50 ms until stopped (PostgreSQL only): what the sessions that
+ * are not idle wait on, and the start of their statements, counted over the samples.
+ */
+function sampleActivity(url: string | undefined) {
+  if (!url) return { stop: async () => null };
+  const handle = openPostgres(url, { max: 1 });
+  const counts = new Map<string, number>();
+  let samples = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const rows = rowsOf<{ what: string }>(
+        await handle.db.execute(sql`
+          select coalesce(wait_event_type || ':' || wait_event, 'on CPU') || ' | ' || state || ' | ' ||
+            regexp_replace(left(query, 60), '\\s+', ' ', 'g') as what
+          from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and state <> 'idle'`),
+      );
+      samples += 1;
+      for (const { what } of rows) counts.set(what, (counts.get(what) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      await handle.close();
+      return [...counts]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 15)
+        .map(([what, n]) => `  ${(n / samples).toFixed(2).padStart(6)} × ${what}`)
+        .join("\n");
+    },
+  };
+}
+
 /** Starts scripts/bench-server.ts on the loaded database; resolves once it listens. */
 async function startServer(env: Record<string, string | undefined>) {
   const child = spawn(
@@ -87,6 +127,8 @@ async function startServer(env: Record<string, string | undefined>) {
       stdio: ["ignore", "pipe", "inherit"],
     },
   );
+  // A benchmark that fails must not leave its server running on the database.
+  process.once("exit", () => child.kill("SIGKILL"));
   const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
   const { port, startMs } = JSON.parse(line) as { port: number; startMs: number };
   return {
@@ -376,6 +418,10 @@ async function main() {
     target: "≥ 0.5",
   });
 
+  if (Number(values.settle) > 0) {
+    log(`settling for ${values.settle} s…`);
+    await new Promise((r) => setTimeout(r, Number(values.settle) * 1000));
+  }
   // Scan page and resolver JSON for random items of the large set, 32 clients, against hello-world.
   log("scan load…");
   const helloLoad = await load(32, SECONDS, async () => {
@@ -389,7 +435,12 @@ async function main() {
         headers: { Accept: accept, "X-Forwarded-For": clientAddress(i + clients) },
       });
     });
+  const sampling = sampleActivity(loadConfig(process.env).DATABASE_URL);
   const page = await scanLoad("text/html", 1, 0);
+  log(`scan page, slowest request ending in each second (ms): ${page.worstBySecond.join(" ")}`);
+  const activity = await sampling.stop();
+  if (activity)
+    log(`scan page, what PostgreSQL's busy sessions were doing (samples):\n${activity}`);
   const json = await scanLoad("application/json", 7, 50_000);
   results.push({
     name: "hello-world route, 32 clients",

@@ -8,6 +8,8 @@ export function percentile(sorted: number[], p: number): number {
 /** `clients` loops calling `once` until `seconds` pass; returns requests/s and latency percentiles (ms). */
 export async function load(clients: number, seconds: number, once: (i: number) => Promise<void>) {
   const latencies: number[] = [];
+  /** The slowest request that ended in each second of the run: where in the run a tail sits. */
+  const worstBySecond: number[] = [];
   const until = performance.now() + seconds * 1000;
   let n = 0;
   const started = performance.now();
@@ -17,7 +19,10 @@ export async function load(clients: number, seconds: number, once: (i: number) =
         const i = n++;
         const t0 = performance.now();
         await once(i);
-        latencies.push(performance.now() - t0);
+        const ended = performance.now();
+        latencies.push(ended - t0);
+        const second = Math.floor((ended - started) / 1000);
+        worstBySecond[second] = Math.max(worstBySecond[second] ?? 0, ended - t0);
       }
     }),
   );
@@ -27,6 +32,7 @@ export async function load(clients: number, seconds: number, once: (i: number) =
     perSecond: latencies.length / elapsed,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
+    worstBySecond: Array.from(worstBySecond, (ms) => Math.round(ms ?? 0)),
   };
 }
 
