@@ -15,6 +15,7 @@ import { appendEvents, eventsByHashIds } from "../../ledger/append";
 import { ZS_CONTEXT } from "../../ledger/epcis";
 import { eventHashId } from "../../ledger/event-hash";
 import { AppError } from "../../lib/errors";
+import { type Waiting as GatherWaiting, gatherer } from "../../lib/gather";
 import { sellItems } from "./receipts";
 import { eventTimeOf } from "./rules";
 import type { SaleBody } from "./schemas";
@@ -37,19 +38,20 @@ import {
 
 /** Requests per transaction: beyond this a batch is flushed at once. */
 export const MAX_BATCH = 64;
-/** Batches at the database at once; the next gathers meanwhile. */
-const MAX_IN_FLIGHT = 2;
 
 type SaleInput = z.infer<typeof SaleBody>;
 
-interface Waiting {
+interface SaleRequest {
   ctx: LifecycleContext;
   input: SaleInput;
-  resolve(recorded: Recorded): void;
-  reject(error: unknown): void;
 }
 
-interface Prepared extends Waiting {
+type Waiting = GatherWaiting<SaleRequest, Recorded>;
+
+interface Prepared {
+  waiting: Waiting;
+  ctx: LifecycleContext;
+  input: SaleInput;
   wanted: { gtin: string; serial: string; key: string }[];
   event: Record<string, unknown>;
   hashId: string;
@@ -64,51 +66,40 @@ type Decision =
 export interface SaleBatcher {
   /** Records an item sale with the others waiting; resolves after the commit that holds it. */
   record(ctx: LifecycleContext, input: SaleInput): Promise<Recorded>;
-  /** Batches flushed and the largest so far (tests and the benchmark read them). */
+  /** Batches flushed, the largest so far, and those recorded again one by one. */
   readonly stats: { batches: number; largest: number; replayed: number };
 }
 
 export function saleBatcher(db: Db, windowMs: number): SaleBatcher {
-  const queue: Waiting[] = [];
-  const stats = { batches: 0, largest: 0, replayed: 0 };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let inFlight = 0;
-
-  const flushNext = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    if (inFlight >= MAX_IN_FLIGHT || queue.length === 0) return;
-    const batch = queue.splice(0, MAX_BATCH);
-    inFlight += 1;
-    stats.batches += 1;
-    stats.largest = Math.max(stats.largest, batch.length);
-    void flush(db, batch, stats).finally(() => {
-      inFlight -= 1;
-      // Those that arrived meanwhile have waited for this batch already: they go at once.
-      flushNext();
-    });
-  };
-
+  const replays = { replayed: 0 };
+  const gathered = gatherer<SaleRequest, Recorded>(
+    // Two batches at the database at once: one is written while the next decides.
+    { windowMs, maxBatch: MAX_BATCH, maxInFlight: 2 },
+    (batch) => flush(db, batch, replays),
+  );
   return {
-    stats,
-    record(ctx, input) {
-      return new Promise<Recorded>((resolve, reject) => {
-        queue.push({ ctx, input, resolve, reject });
-        if (queue.length >= MAX_BATCH) flushNext();
-        else if (timer === undefined && inFlight < MAX_IN_FLIGHT)
-          timer = setTimeout(flushNext, windowMs);
-      });
+    get stats() {
+      return { ...gathered.stats, ...replays };
     },
+    record: (ctx, input) => gathered.submit({ ctx, input }),
   };
 }
 
 async function flush(db: Db, batch: Waiting[], stats: { replayed: number }): Promise<void> {
   const prepared: Prepared[] = [];
   for (const waiting of batch) {
+    const { ctx, input } = waiting.value;
     try {
-      const wanted = parseItemCodes(waiting.input.items!, "json.items");
-      const event = itemSaleEvent(waiting.ctx, waiting.input, wanted);
-      prepared.push({ ...waiting, wanted, event, hashId: await eventHashId(event, ZS_CONTEXT) });
+      const wanted = parseItemCodes(input.items!, "json.items");
+      const event = itemSaleEvent(ctx, input, wanted);
+      prepared.push({
+        waiting,
+        ctx,
+        input,
+        wanted,
+        event,
+        hashId: await eventHashId(event, ZS_CONTEXT),
+      });
     } catch (error) {
       waiting.reject(error);
     }
@@ -124,28 +115,31 @@ async function flush(db: Db, batch: Waiting[], stats: { replayed: number }): Pro
     });
   } catch (error) {
     if (committing || prepared.length === 1) {
-      for (const request of prepared) request.reject(error);
+      for (const request of prepared) request.waiting.reject(error);
       return;
     }
     // Not a rule (those are decided, not thrown): find the culprit by recording one by one.
     stats.replayed += 1;
     for (const request of prepared) {
-      await recordLifecycle(db, request.ctx, request.input).then(request.resolve, request.reject);
+      await recordLifecycle(db, request.ctx, request.input).then(
+        request.waiting.resolve,
+        request.waiting.reject,
+      );
     }
     return;
   }
   await Promise.all(
     prepared.map(async (request, i) => {
       const decision = decisions[i]!;
-      if (decision.kind === "accepted") request.resolve(decision.recorded!);
+      if (decision.kind === "accepted") request.waiting.resolve(decision.recorded!);
       else if (decision.kind === "stored")
-        request.resolve({ appended: { row: decision.row, duplicate: true }, affected: 0 });
+        request.waiting.resolve({ appended: { row: decision.row, duplicate: true }, affected: 0 });
       else {
         // As after a lone sale's rollback: the attempt on recalled goods is a signal that stays.
         await alertOnLifecycleRefusal(db, request.ctx, request.input, decision.error).catch(
           () => undefined,
         );
-        request.reject(decision.error);
+        request.waiting.reject(decision.error);
       }
     }),
   );
