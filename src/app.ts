@@ -25,6 +25,7 @@ import { pageRoutes } from "./features/pages/routes";
 import { productRoutes } from "./features/products/routes";
 import { recallRoutes } from "./features/recalls/routes";
 import { resolverRoutes } from "./features/resolver/routes";
+import { scanWriter } from "./features/scans/service";
 import { traceRoutes } from "./features/trace/routes";
 import type { AppDeps, AppEnv } from "./lib/context";
 import { AppError, problemResponse } from "./lib/errors";
@@ -70,10 +71,16 @@ function toAppError(c: Context<AppEnv>, error: unknown): AppError {
 }
 
 export function createApp(given: AppDeps) {
+  // Group commit of sales and of scan records, on the primary, unless switched off or given.
+  const window = given.config.GROUP_COMMIT_MS;
   const deps: AppDeps =
-    given.sales || given.config.GROUP_COMMIT_MS === 0
+    window === 0
       ? given
-      : { ...given, sales: saleBatcher(given.db, given.config.GROUP_COMMIT_MS) };
+      : {
+          ...given,
+          sales: given.sales ?? saleBatcher(given.db, window),
+          scans: given.scans ?? scanWriter(given.db, window),
+        };
   const app = createRouter();
   keepCreditSummaries(deps.db, deps.config.CREDIT_REFRESH_SECONDS > 0);
   // Pages read from the replica too: they show its copy of the stored grades, never compute them.

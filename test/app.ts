@@ -5,6 +5,7 @@ import { type Config, loadConfig } from "../src/config";
 import type { DatabaseHandle } from "../src/db/types";
 import { libxml2Validator } from "../src/features/epcis/xml/libxml2-validator";
 import type { SaleBatcher } from "../src/features/events/sale-batch";
+import type { ScanWriter } from "../src/features/scans/service";
 import { FixedClock } from "../src/lib/clock";
 import { createLogger, type LogLevel, silentLogger } from "../src/lib/logger";
 import type { RateLimitStore } from "../src/lib/rate-limit";
@@ -56,6 +57,8 @@ export async function createTestApp(
     replica?: ReplicaRouting;
     /** The group commit of sales, made on the test's database (to read its counters). */
     sales?: (db: DatabaseHandle["db"]) => SaleBatcher;
+    /** The batched scan writer, made on the test's database. */
+    scans?: (db: DatabaseHandle["db"]) => ScanWriter;
   } = {},
 ): Promise<TestApp> {
   const handle = options.handle ?? (await createTestDb());
@@ -75,6 +78,7 @@ export async function createTestApp(
     ...(options.withoutXml ? {} : { xmlValidator: libxml2Validator }),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     ...(options.sales ? { sales: options.sales(handle.db) } : {}),
+    ...(options.scans ? { scans: options.scans(handle.db) } : {}),
     ...(options.upgradeWebSocket ? { upgradeWebSocket: options.upgradeWebSocket } : {}),
     ...(options.rateLimitStore ? { rateLimitStore: options.rateLimitStore } : {}),
     ...(options.replica ? { replica: options.replica } : {}),

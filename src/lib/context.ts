@@ -5,6 +5,7 @@ import type { Config } from "../config";
 import type { Database } from "../db/types";
 import type { XmlSchemaValidator } from "../features/epcis/xml/schema";
 import type { SaleBatcher } from "../features/events/sale-batch";
+import type { ScanWriter } from "../features/scans/service";
 import type { Clock } from "./clock";
 import type { Logger } from "./logger";
 import type { RateLimitStore } from "./rate-limit";
@@ -45,6 +46,11 @@ export interface AppDeps {
    * none, each sale has a transaction of its own.
    */
   sales?: SaleBatcher;
+  /**
+   * The batched writer of scan records on the primary (GROUP_COMMIT_MS); createApp makes one
+   * when absent. With none, each scan is written by itself.
+   */
+  scans?: ScanWriter;
 }
 
 export interface AppEnv {

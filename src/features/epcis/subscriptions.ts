@@ -256,8 +256,6 @@ export async function deliver(deps: DeliveryDeps, due: EpcisSubscription): Promi
 
 /** Delivers every subscription that is due (never failed, or past its backoff). */
 export async function deliverDue(deps: DeliveryDeps): Promise<number> {
-  // Deliveries follow the log: what has committed is given its leaves first.
-  await sequencePending(deps.db);
   const due = await deps.db
     .select()
     .from(epcisSubscriptions)
@@ -267,6 +265,8 @@ export async function deliverDue(deps: DeliveryDeps): Promise<number> {
         lte(epcisSubscriptions.nextAttemptAt, deps.clock.now()),
       ),
     );
+  // Deliveries follow the log: what has committed is given its leaves first.
+  if (due.length > 0) await sequencePending(deps.db);
   let sent = 0;
   for (const subscription of due) {
     try {

@@ -214,18 +214,20 @@ async function resolve(c: Context<AppEnv>, target?: Target): Promise<Response> {
   if (resolved.item) {
     const item = resolved.item;
     if (isScan) {
-      const recorded = await recordItemScan(
-        writeDb,
-        { now: clock.now(), fingerprint },
-        {
-          id: item.id,
-          key: code.key,
-          gtin: item.gtin,
-          serial: item.serial,
-          state: item.state,
-          ownerOrgId: resolved.product.ownerOrgId,
-        },
-      );
+      const scanned = {
+        id: item.id,
+        key: code.key,
+        gtin: item.gtin,
+        serial: item.serial,
+        state: item.state,
+        ownerOrgId: resolved.product.ownerOrgId,
+      };
+      const scanCtx = { now: clock.now(), fingerprint };
+      // The batched writer shares a statement and a commit with concurrent scans (on the primary).
+      const { scans } = c.var.deps;
+      const recorded = scans
+        ? await scans.record(scanCtx, scanned)
+        : await recordItemScan(writeDb, scanCtx, scanned);
       stats = recorded.stats;
     } else {
       stats = await scanStats(db, item.id);

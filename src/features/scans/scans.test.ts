@@ -4,9 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/app";
 import { client, seedStory } from "../../../test/browser/scenario";
 import { type Cast, makeCast } from "../../../test/factories";
+import { countStatements } from "../../../test/statements";
 import { alerts, scans } from "../../db/schema";
-import { ScanView } from "../resolver/schemas";
+import { ScanView, type ScanViewT } from "../resolver/schemas";
 import { MAX_DISTINCT_CLIENTS } from "./rules";
+import { type ScanWriter, scanWriter } from "./service";
 
 let t: TestApp;
 let cast: Cast;
@@ -118,5 +120,61 @@ describe("cloned codes", () => {
       scansAfterDelivery: 4,
       clientsAfterDelivery: 4,
     });
+  });
+});
+
+describe("the batched scan writer", () => {
+  let b: TestApp;
+  let writer: ScanWriter;
+  let bcast: Cast;
+  beforeAll(async () => {
+    // A long window, so that every scan of the test is in one batch however slow the machine.
+    b = await createTestApp({
+      scans: (db) => {
+        writer = scanWriter(db, 200);
+        return writer;
+      },
+    });
+    bcast = await makeCast(b);
+  });
+  afterAll(() => b.close());
+
+  it("writes concurrent scans in one statement, each counted after those before it, with the alert the rules call for", async () => {
+    const story = await seedStory(b, bcast, { until: "sold" });
+    const phones = MAX_DISTINCT_CLIENTS + 2;
+    const before = writer.stats.batches;
+    const counter = countStatements(b.db);
+    let views: ScanViewT[];
+    try {
+      views = await Promise.all(
+        Array.from({ length: phones }, async (_, i) =>
+          ScanView.parse(
+            await (
+              await b.request("GET", story.item, {
+                headers: { ...client(5_000 + i), Accept: "application/json" },
+              })
+            ).json(),
+          ),
+        ),
+      );
+    } finally {
+      counter.stop();
+    }
+    expect(writer.stats.batches - before).toBe(1);
+    expect(counter.sent.filter((s) => s.startsWith("with r as materialized"))).toHaveLength(1);
+    // As one after another: the first sees one scan, the last all of them.
+    expect(views.map((v) => v.scans!.count).sort((x, y) => x - y)).toEqual(
+      Array.from({ length: phones }, (_, i) => i + 1),
+    );
+    const rows = await b.db.select().from(scans).where(eq(scans.itemId, story.lot.items[0]!.id));
+    expect(rows).toHaveLength(phones);
+    // The scans past MAX_DISTINCT_CLIENTS clients fire the rule: one alert, which every page of
+    // the batch shows, since each reads its content after the batch's commit.
+    expect(views.every((v) => v.warnings.some((w) => w.kind === "cloned"))).toBe(true);
+    const raised = await b.db
+      .select()
+      .from(alerts)
+      .where(and(eq(alerts.kind, "cloned_code"), eq(alerts.subjectKey, story.item)));
+    expect(raised).toHaveLength(1);
   });
 });

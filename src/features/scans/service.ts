@@ -3,6 +3,7 @@ import { and, asc, count, desc, eq, gte, inArray, isNull, min, sql } from "drizz
 import { jsonDate, jsonValue } from "../../db/json-rows";
 import { alerts, scans } from "../../db/schema";
 import type { Db } from "../../db/types";
+import { gatherer } from "../../lib/gather";
 import { raiseAlert } from "../alerts/raise";
 import { type CloneSignal, cloneSignals, RULES_LOOKBACK_MS, roundCoordinate } from "./rules";
 
@@ -69,6 +70,7 @@ function raiseCloned(tx: Db, item: ScannedItem, now: Date, signals: CloneSignal[
 }
 
 interface RecordedJson {
+  n: number;
   recent: {
     id: number;
     at: string;
@@ -81,6 +83,17 @@ interface RecordedJson {
   firstAt: string;
 }
 
+export interface ScanRecord {
+  ctx: ScanContext;
+  item: ScannedItem;
+}
+
+export interface RecordedScan {
+  signals: CloneSignal[];
+  /** The tally including this scan. */
+  stats: ScanStats;
+}
+
 /**
  * Records a scan of a commissioned item and checks the cloned-code rules. The insert, the
  * scans the rules read and the item's tally are one statement (one round trip); an alert, when
@@ -90,45 +103,119 @@ export async function recordItemScan(
   db: Db,
   ctx: ScanContext,
   item: ScannedItem,
-): Promise<{ signals: CloneSignal[]; stats: ScanStats }> {
-  const since = new Date(ctx.now.getTime() - RULES_LOOKBACK_MS);
-  const at = sql`${ctx.now.toISOString()}::timestamptz`;
-  // The inserted row is not visible to the other parts of the same statement: it is added to
-  // both the scans read and the tally by hand.
+): Promise<RecordedScan> {
+  return (await recordItemScans(db, [{ ctx, item }]))[0]!;
+}
+
+/**
+ * Records the scans of one request or of a batch in one statement: each scan with the scans of
+ * its item the rules read and the item's tally as if the scans had come one after another, the
+ * earlier ones of the batch included; then an alert for each scan whose rules fire.
+ */
+export async function recordItemScans(db: Db, records: ScanRecord[]): Promise<RecordedScan[]> {
+  const rows = records.map(({ ctx, item }, n) => ({
+    n,
+    gtin: item.gtin,
+    serial: item.serial,
+    item_id: item.id,
+    item_state: item.state,
+    fingerprint: ctx.fingerprint,
+    at: ctx.now.toISOString(),
+    since: new Date(ctx.now.getTime() - RULES_LOOKBACK_MS).toISOString(),
+  }));
+  // The rows inserted are not visible to the other parts of the same statement: each scan's own
+  // row and those before it in the batch are added to the scans read and to the tally by hand.
   const result = await db.execute(sql`
-    with added as (
-      insert into scans (gtin, serial, item_id, item_state, fingerprint, at)
-      values (${item.gtin}, ${item.serial}, ${item.id}, ${item.state}, ${ctx.fingerprint}, ${at})
-      returning id, at, fingerprint, latitude, longitude, item_state
-    ), earlier as (
-      select id, at, fingerprint, latitude, longitude, item_state from scans
-      where item_id = ${item.id} and at >= ${since.toISOString()}::timestamptz
-      order by at desc limit ${SCANS_EVALUATED}
-    ), recent as (
-      select * from (select * from added union all select * from earlier) r
-      order by at desc limit ${SCANS_EVALUATED}
-    ), tally as (
-      select count(*) as n, min(at) as first from scans where item_id = ${item.id}
+    with r as materialized (
+      select x.*, nextval(pg_get_serial_sequence('scans', 'id')) as id
+      from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        as x(n integer, gtin text, serial text, item_id bigint, item_state text, fingerprint text, at timestamptz,
+          since timestamptz)
+    ), added as (
+      insert into scans (id, gtin, serial, item_id, item_state, fingerprint, at)
+      select id, gtin, serial, item_id, item_state, fingerprint, at from r order by n
+      returning id
     )
-    select json_build_object(
-      'recent', (select json_agg(json_build_object('id', id, 'at', at, 'fingerprint', fingerprint,
-        'latitude', latitude, 'longitude', longitude, 'itemState', item_state) order by at desc) from recent),
-      'count', (select n + 1 from tally),
-      'firstAt', (select least(first, (select at from added)) from tally)
-    ) as v`);
-  const row = jsonValue<RecordedJson>(result);
-  if (!row) throw new Error("recording a scan returned no row");
-  const recent = row.recent.map((s) => ({ ...s, at: jsonDate(s.at) }));
-  const signals = cloneSignals(recent, ctx.now);
-  if (signals.length > 0)
-    await raiseCloned(
-      db,
-      item,
-      ctx.now,
-      signals,
-      recent.map((s) => s.id),
-    );
-  return { signals, stats: { count: Number(row.count), firstAt: jsonDate(row.firstAt) } };
+    select coalesce(json_agg(json_build_object(
+      'n', r.n,
+      'recent', (
+        select json_agg(json_build_object('id', q.id, 'at', q.at, 'fingerprint', q.fingerprint,
+          'latitude', q.latitude, 'longitude', q.longitude, 'itemState', q.item_state) order by q.at desc, q.id desc)
+        from (
+          select * from (
+            select b.id, b.at, b.fingerprint, null::double precision as latitude,
+              null::double precision as longitude, b.item_state
+            from r b where b.item_id = r.item_id and b.n <= r.n
+            union all
+            (select s.id, s.at, s.fingerprint, s.latitude, s.longitude, s.item_state from scans s
+              where s.item_id = r.item_id and s.at >= r.since
+              order by s.at desc limit ${SCANS_EVALUATED})
+          ) u order by u.at desc, u.id desc limit ${SCANS_EVALUATED}
+        ) q),
+      'count', (select count(*) from scans s where s.item_id = r.item_id)
+        + (select count(*) from r b where b.item_id = r.item_id and b.n <= r.n),
+      'firstAt', least((select min(s.at) from scans s where s.item_id = r.item_id),
+        (select min(b.at) from r b where b.item_id = r.item_id and b.n <= r.n))
+    ) order by r.n), '[]'::json) as v
+    from r`);
+  const recorded = jsonValue<RecordedJson[]>(result);
+  if (!recorded || recorded.length !== records.length)
+    throw new Error("recording scans returned a row per scan only in part");
+  return Promise.all(
+    recorded.map(async (row) => {
+      const { ctx, item } = records[row.n]!;
+      const recent = row.recent.map((s) => ({ ...s, id: Number(s.id), at: jsonDate(s.at) }));
+      const signals = cloneSignals(recent, ctx.now);
+      if (signals.length > 0)
+        await raiseCloned(
+          db,
+          item,
+          ctx.now,
+          signals,
+          recent.map((s) => s.id),
+        );
+      return { signals, stats: { count: Number(row.count), firstAt: jsonDate(row.firstAt) } };
+    }),
+  );
+}
+
+/** Scans per statement of the scan writer. */
+const SCAN_BATCH = 64;
+
+export interface ScanWriter {
+  /** Records a scan with the others waiting (recordItemScans); settles after their statement. */
+  record(ctx: ScanContext, item: ScannedItem): Promise<RecordedScan>;
+  readonly stats: { batches: number; largest: number };
+}
+
+/**
+ * The batched scan writer: concurrent scans share one statement and one commit, so that 32
+ * phones scanning at once wait for one WAL flush, not for 32 in a row. A batch that fails is
+ * written again one scan at a time, so that only a scan that cannot be written fails.
+ */
+export function scanWriter(db: Db, windowMs: number): ScanWriter {
+  const gathered = gatherer<ScanRecord, RecordedScan>(
+    { windowMs, maxBatch: SCAN_BATCH, maxInFlight: 2 },
+    async (batch) => {
+      let recorded: RecordedScan[];
+      try {
+        recorded = await recordItemScans(
+          db,
+          batch.map((w) => w.value),
+        );
+      } catch (error) {
+        if (batch.length === 1) throw error;
+        for (const w of batch)
+          await recordItemScan(db, w.value.ctx, w.value.item).then(w.resolve, w.reject);
+        return;
+      }
+      for (const [i, w] of batch.entries()) w.resolve(recorded[i]!);
+    },
+  );
+  return {
+    stats: gathered.stats,
+    record: (ctx, item) => gathered.submit({ ctx, item }),
+  };
 }
 
 /** A scan of a serial that was never commissioned under a registered GTIN: a counterfeit signal. */
