@@ -16,7 +16,11 @@ import type { DatabaseHandle } from "./db/types";
 import { describeDemo, seedDemo } from "./demo";
 import { runPeriodicRules } from "./features/alerts/periodic";
 import { startCreditRefresher } from "./features/credit/summaries";
-import { failInterruptedCaptures } from "./features/epcis/capture-recovery";
+import { keptDocument, runCaptureJob } from "./features/epcis/capture-job";
+import {
+  failInterruptedCaptures,
+  resumeInterruptedCaptures,
+} from "./features/epcis/capture-recovery";
 import { ensureDispatcher } from "./features/epcis/subscriptions";
 import { libxml2Validator } from "./features/epcis/xml/libxml2-validator";
 import { ensureBootstrapRegulator } from "./features/orgs/bootstrap";
@@ -98,13 +102,29 @@ async function main(): Promise<void> {
     fail(describeStartupError(error, { dataDir: resolve(config.DATA_DIR) }));
   }
   const { handle } = opened;
-  // Captures that a crashed process left running are failed, so their clients hear of it.
-  const failInterrupted = () =>
-    failInterruptedCaptures(handle.db, handle.kind, systemClock).then(
-      (n) => n > 0 && logger.warn("failed capture jobs whose process had died", { jobs: n }),
-      (error) => logger.error("could not check for interrupted captures", { error: String(error) }),
-    );
-  await failInterrupted();
+  // Captures that a crashed process left running are run again here from the document they
+  // keep, or failed when they kept none, so that their clients hear of an outcome.
+  const captureDeps = {
+    db: handle.db,
+    clock: systemClock,
+    logger,
+    concurrentAppends: handle.kind === "postgres",
+  };
+  const recoverInterrupted = async () => {
+    try {
+      const resumed = await resumeInterruptedCaptures(handle.db, handle.kind, systemClock, (job) =>
+        runCaptureJob(captureDeps, job, keptDocument(job)!),
+      );
+      if (resumed > 0)
+        logger.warn("ran again capture jobs whose process had died", { jobs: resumed });
+      const failed = await failInterruptedCaptures(handle.db, handle.kind, systemClock);
+      if (failed > 0) logger.warn("failed capture jobs whose process had died", { jobs: failed });
+    } catch (error) {
+      logger.error("could not check for interrupted captures", { error: String(error) });
+    }
+  };
+  // In the background: a large capture run again must not hold up the start.
+  void recoverInterrupted();
 
   const webSockets = nodeWebSockets();
   let redis: Awaited<ReturnType<typeof openRedisRateLimits>> | undefined;
@@ -194,7 +214,7 @@ async function main(): Promise<void> {
       logger.error("periodic alert rules failed", { error: String(error) }),
     );
     // Another node's crash shows here: its jobs' locks went with its connections.
-    if (handle.kind === "postgres") void failInterrupted();
+    if (handle.kind === "postgres") void recoverInterrupted();
   }, PERIODIC_RULES_MS);
 
   // Stored credit summaries whose evidence changed are recomputed here, never inside a page request.

@@ -33,6 +33,13 @@ export interface CaptureProblem {
 }
 
 /** An asynchronous capture of one EPCIS document (POST /epcis/capture). */
+/** A capture job's document as kept in its row: its problems as [event index, problems] pairs. */
+export interface StoredCaptureDocument {
+  context: unknown[];
+  events: Record<string, unknown>[];
+  problems: [number, { path: string; message: string; code?: string }[]][];
+}
+
 export const epcisCaptureJobs = pgTable(
   "epcis_capture_jobs",
   {
@@ -48,6 +55,12 @@ export const epcisCaptureJobs = pgTable(
     /** Events already in the ledger (same Event Hash ID): not stored again. */
     duplicateCount: integer().notNull().default(0),
     errors: jsonb().$type<CaptureProblem[]>().notNull().default([]),
+    /**
+     * The prepared document (context, events, the problems of each), kept while the job runs so
+     * that another process can run it again when the one that accepted it dies; cleared at the
+     * end. Null for jobs from before it was kept: those are failed instead.
+     */
+    document: jsonb().$type<StoredCaptureDocument>(),
     createdAt: ts().notNull(),
     finishedAt: ts(),
   },

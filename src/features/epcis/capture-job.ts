@@ -32,10 +32,25 @@ export async function createCaptureJob(
       behaviour,
       capturedByOrgId: orgId,
       eventCount: prepared.events.length,
+      document: {
+        context: prepared.context,
+        events: prepared.events,
+        problems: [...prepared.problems],
+      },
       createdAt: deps.clock.now(),
     })
     .returning();
   return job!;
+}
+
+/** The prepared document a job keeps while it runs; null when it kept none (an older job). */
+export function keptDocument(job: EpcisCaptureJob): PreparedDocument | null {
+  if (!job.document) return null;
+  return {
+    context: job.document.context,
+    events: job.document.events as PreparedDocument["events"],
+    problems: new Map(job.document.problems),
+  };
 }
 
 /** Runs a capture job to its end and records the outcome; never throws (it runs detached). */
@@ -94,13 +109,15 @@ async function recordJobOutcome(db: Db, clock: Clock, jobId: string, outcome: Ca
       capturedCount: outcome.captured,
       duplicateCount: outcome.duplicates,
       errors: outcome.errors.slice(0, MAX_JOB_ERRORS),
+      // Nobody will run it again: the document is not kept.
+      document: null,
       finishedAt: clock.now(),
     })
     .where(and(eq(epcisCaptureJobs.id, jobId), eq(epcisCaptureJobs.status, "running")));
 }
 
 /** The standard's CaptureJob shape, with our counts beside it. */
-export function captureJobView(job: EpcisCaptureJob) {
+export function captureJobView(job: Omit<EpcisCaptureJob, "document">) {
   return {
     captureID: job.id,
     createdAt: job.createdAt.toISOString(),

@@ -7,8 +7,8 @@ import { makeOrg, type OrgWithKey } from "../../../test/factories";
 import { epcisCaptureJobs } from "../../db/schema";
 import { silentLogger } from "../../lib/logger";
 import { prepareDocument } from "./capture";
-import { createCaptureJob, runCaptureJob } from "./capture-job";
-import { failInterruptedCaptures } from "./capture-recovery";
+import { createCaptureJob, keptDocument, runCaptureJob } from "./capture-job";
+import { failInterruptedCaptures, resumeInterruptedCaptures } from "./capture-recovery";
 import { type CaptureJobBody, capture, documentOf, objectEvent } from "./test-helpers";
 
 let t: TestApp;
@@ -64,6 +64,55 @@ describe("a rollback capture's outcome", () => {
     expect(view.status).toBe("success");
     expect(view.capturedCount).toBe(2);
   });
+});
+
+describe("a capture whose process died", () => {
+  const deps = () => ({ db: t.db, clock: t.clock, logger: silentLogger, concurrentAppends: false });
+  /** A job as a node that accepted it and died at once leaves it: running, its document kept. */
+  async function abandoned(epcs: string[]) {
+    const prepared = prepareDocument(documentOf(epcs.map((e) => objectEvent([e]))));
+    const job = await createCaptureJob(deps(), prepared, "rollback", producer.org.id);
+    await t.db
+      .update(epcisCaptureJobs)
+      .set({ createdAt: new Date(t.clock.now().getTime() - 60_000) })
+      .where(eq(epcisCaptureJobs.id, job.id));
+    return job.id;
+  }
+  const resume = () =>
+    resumeInterruptedCaptures(t.db, kind, t.clock, (job) =>
+      runCaptureJob(deps(), job, keptDocument(job)!),
+    );
+
+  it("is run again from the document its job kept, and the document is dropped at the end", async () => {
+    const id = await abandoned([
+      "urn:epc:id:sgtin:0614141.107346.RUN1",
+      "urn:epc:id:sgtin:0614141.107346.RUN2",
+    ]);
+    const waiting = await jobView(id);
+    expect(waiting.running).toBe(true);
+    expect(waiting).not.toHaveProperty("document");
+    expect(await resume()).toBeGreaterThanOrEqual(1);
+    const job = await jobView(id);
+    expect(job).toMatchObject({ status: "success", capturedCount: 2, duplicateCount: 0 });
+    const [row] = await t.db.select().from(epcisCaptureJobs).where(eq(epcisCaptureJobs.id, id));
+    expect(row!.document).toBeNull();
+    // Nothing is left for the sweep that follows to fail.
+    expect(await failInterruptedCaptures(t.db, kind, t.clock)).toBe(0);
+  });
+
+  it.skipIf(!onPostgres)(
+    "is left alone on PostgreSQL while another process holds its lock",
+    async () => {
+      const id = await abandoned(["urn:epc:id:sgtin:0614141.107346.HELD1"]);
+      await t.db.transaction(async (tx) => {
+        await tx.execute(sql`select pg_advisory_xact_lock(7301, hashtext(${id}))`);
+        expect(await resume()).toBe(0);
+      });
+      expect((await jobView(id)).running).toBe(true);
+      expect(await resume()).toBe(1);
+      expect((await jobView(id)).status).toBe("success");
+    },
+  );
 });
 
 describe("interrupted captures", () => {

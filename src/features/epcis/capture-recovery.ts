@@ -1,6 +1,7 @@
-// Capture jobs whose process died are failed, not left `running`: on PostgreSQL a running job holds an advisory lock that dies with its node's connection.
-import { eq, sql } from "drizzle-orm";
-import { epcisCaptureJobs } from "../../db/schema";
+// Capture jobs whose process died are run again from the document they keep, or failed, never left `running`: on PostgreSQL a running job holds an advisory lock that dies with its node's connection.
+import { and, eq, isNotNull, lt, sql } from "drizzle-orm";
+import { rowsOf } from "../../db/rows";
+import { type EpcisCaptureJob, epcisCaptureJobs } from "../../db/schema";
 import type { Db } from "../../db/types";
 import type { Clock } from "../../lib/clock";
 import { EPCIS_EXCEPTION } from "./capture";
@@ -68,4 +69,51 @@ export async function failInterruptedCaptures(
             and ${epcisCaptureJobs.status} = 'running'`)
           .returning({ id: epcisCaptureJobs.id });
   return failed.length;
+}
+
+/**
+ * Takes up the jobs left `running` by a process that is gone and runs each again, here, from the
+ * document it keeps: rollback mode stored none of its events, and in proceed mode those stored
+ * before count as duplicates. On PostgreSQL a job is gone when its lock is free; this process
+ * then holds the lock while it runs the job, as the one that accepted it did. The embedded
+ * database is one process's: at start-up every running job is gone. Jobs that kept no document
+ * are left to failInterruptedCaptures. Returns the jobs run again.
+ */
+export async function resumeInterruptedCaptures(
+  db: Db,
+  dbKind: "pglite" | "postgres",
+  clock: Clock,
+  run: (job: EpcisCaptureJob) => Promise<void>,
+): Promise<number> {
+  const kept = and(eq(epcisCaptureJobs.status, "running"), isNotNull(epcisCaptureJobs.document));
+  if (dbKind === "pglite") {
+    const jobs = await db.select().from(epcisCaptureJobs).where(kept);
+    for (const job of jobs) await run(job);
+    return jobs.length;
+  }
+  const old = new Date(clock.now().getTime() - GRACE_MS);
+  const candidates = await db
+    .select({ id: epcisCaptureJobs.id })
+    .from(epcisCaptureJobs)
+    .where(and(kept, lt(epcisCaptureJobs.createdAt, old)));
+  let resumed = 0;
+  for (const { id } of candidates) {
+    await db.transaction(async (tx) => {
+      const [lock] = rowsOf<{ taken: boolean }>(
+        await tx.execute(
+          sql`select pg_try_advisory_xact_lock(${JOB_LOCKS}, hashtext(${id})) as taken`,
+        ),
+      );
+      if (!lock?.taken) return;
+      // Read again under the lock: it may have ended since the candidates were read.
+      const [job] = await tx
+        .select()
+        .from(epcisCaptureJobs)
+        .where(and(eq(epcisCaptureJobs.id, id), kept));
+      if (!job) return;
+      resumed += 1;
+      await run(job);
+    });
+  }
+  return resumed;
 }

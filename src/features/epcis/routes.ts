@@ -1,6 +1,6 @@
 // EPCIS 2.0 REST binding under /epcis: capture (asynchronous documents, synchronous events), capture jobs, discovery.
 import { z } from "@hono/zod-openapi";
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, lt } from "drizzle-orm";
 import type { Context } from "hono";
 import { epcisCaptureJobs } from "../../db/schema";
 import { requireWriter } from "../../lib/auth";
@@ -301,6 +301,9 @@ epcisRoutes.post("/epcis/capture", async (c) => {
   });
 });
 
+/** A job's columns without the document it keeps while running (megabytes for a large capture). */
+const { document: _kept, ...jobColumns } = getTableColumns(epcisCaptureJobs);
+
 epcisRoutes.openAPIRegistry.registerPath({
   method: "get",
   path: "/epcis/capture",
@@ -323,7 +326,7 @@ epcisRoutes.get("/epcis/capture", async (c) => {
   const perPage = Math.min(Math.max(Number(c.req.query("perPage") ?? 30) || 30, 1), 200);
   const after = c.req.query("nextPageToken");
   const rows = await c.var.deps.db
-    .select()
+    .select(jobColumns)
     .from(epcisCaptureJobs)
     .where(
       and(
@@ -362,7 +365,7 @@ epcisRoutes.openAPIRegistry.registerPath({
 epcisRoutes.get("/epcis/capture/:id", async (c) => {
   const caller = await requireReader(c);
   const [job] = await c.var.deps.db
-    .select()
+    .select(jobColumns)
     .from(epcisCaptureJobs)
     .where(eq(epcisCaptureJobs.id, c.req.param("id")));
   // Another organisation's job is not shown (nor is its existence revealed), except to a regulator.

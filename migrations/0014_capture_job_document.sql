@@ -1,0 +1,1 @@
+ALTER TABLE "epcis_capture_jobs" ADD COLUMN "document" jsonb;
