@@ -1,5 +1,5 @@
 // The server the benchmark measures, in its own process: the app as src/node.ts serves it (same
-// database options, checkpoint timer, credit refresher), plus a hello-world Hono route in the same process as the
+// database options, read replica, checkpoint timer, credit refresher), plus a hello-world Hono route in the same process as the
 // baseline. Prints one JSON line `{"port": …, "startMs": …}` once it listens.
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
@@ -13,6 +13,7 @@ import { startCreditRefresher } from "../src/features/credit/summaries";
 import { checkpoint } from "../src/ledger/log";
 import { systemClock } from "../src/lib/clock";
 import { silentLogger } from "../src/lib/logger";
+import { replicaRouting } from "../src/lib/read-replica";
 import { loadServiceSecrets } from "../src/lib/secrets";
 
 const started = performance.now();
@@ -21,6 +22,13 @@ const handle = config.DATABASE_URL
   ? openPostgres(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE })
   : await openPglite(resolve(config.DATA_DIR));
 const secrets = await loadServiceSecrets(handle.db, config);
+// As in src/node.ts: the public reads go to a streaming replica when one is given.
+const replica = config.DATABASE_REPLICA_URL
+  ? openPostgres(config.DATABASE_REPLICA_URL, {
+      max: config.DATABASE_POOL_SIZE,
+      connectTimeoutSeconds: 2,
+    })
+  : undefined;
 const app = createApp({
   db: handle.db,
   dbKind: handle.kind,
@@ -29,6 +37,7 @@ const app = createApp({
   clock: systemClock,
   logger: silentLogger,
   secrets,
+  ...(replica ? { replica: replicaRouting(replica.db) } : {}),
 });
 const bench = new Hono()
   .get("/__hello", (c) => c.text("hello"))
@@ -78,6 +87,7 @@ process.on("SIGTERM", () => {
   clearInterval(timer);
   stopCreditRefresher();
   server.close(async () => {
+    await replica?.close();
     await handle.close();
     process.exit(0);
   });

@@ -33,6 +33,11 @@ const { values } = parseArgs({
     items: { type: "string", default: "100000" },
     out: { type: "string" },
     seconds: { type: "string", default: "8" },
+    /**
+     * A streaming replica's server (postgres://host:port, no database): the scan page is then
+     * measured again on two nodes that read from it, beside one node's figure.
+     */
+    replica: { type: "string" },
     /** Seconds to wait after the capture before the scan loads (what the capture left to do). */
     settle: { type: "string", default: "0" },
   },
@@ -115,6 +120,28 @@ function sampleActivity(url: string | undefined) {
         .join("\n");
     },
   };
+}
+
+/** Waits until the replica has replayed what the primary had written when this was called. */
+async function caughtUp(primaryUrl: string, replicaUrl: string): Promise<void> {
+  const primary = openPostgres(primaryUrl, { max: 1 });
+  const replica = openPostgres(replicaUrl, { max: 1 });
+  try {
+    const [{ lsn }] = rowsOf<{ lsn: string }>(
+      await primary.db.execute(sql`select pg_current_wal_lsn()::text as lsn`),
+    ) as [{ lsn: string }];
+    for (let i = 0; i < 600; i++) {
+      const [row] = rowsOf<{ ok: boolean }>(
+        await replica.db.execute(sql`select pg_last_wal_replay_lsn() >= ${lsn}::pg_lsn as ok`),
+      );
+      if (row?.ok) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error("the replica did not catch up with the primary within a minute");
+  } finally {
+    await primary.close();
+    await replica.close();
+  }
 }
 
 /** Starts scripts/bench-server.ts on the loaded database; resolves once it listens. */
@@ -435,6 +462,51 @@ async function main() {
         headers: { Accept: accept, "X-Forwarded-For": clientAddress(i + clients) },
       });
     });
+  /**
+   * The scan page from 32 clients spread over two more servers of this database, each reading
+   * from the streaming replica at `replicaServer` (the same database name there).
+   */
+  const twoNodesOnReplica = async (replicaServer: string, oneNode: number): Promise<Row[]> => {
+    const primaryUrl = loadConfig(process.env).DATABASE_URL!;
+    const replicaUrl = `${replicaServer.replace(/\/+$/, "")}/${new URL(primaryUrl).pathname.slice(1)}`;
+    await caughtUp(primaryUrl, replicaUrl);
+    const env = {
+      DATABASE_URL: primaryUrl,
+      DATABASE_REPLICA_URL: replicaUrl,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: "silent",
+      PUBLIC_BASE_URL: "http://127.0.0.1",
+    };
+    const nodes = [await startServer(env), await startServer(env)];
+    try {
+      const served = new Map<string, number>();
+      const twoNodes = await load(32, SECONDS, async (i) => {
+        const it = sample[(i * 3) % sample.length]!;
+        const res = await fetch(`${nodes[i % 2]!.base}/01/${it.gtin}/21/${it.serial}`, {
+          headers: { Accept: "text/html", "X-Forwarded-For": clientAddress(i + 200_000) },
+        });
+        await res.arrayBuffer();
+        if (res.status >= 400) throw new Error(`the scan page answered ${res.status}`);
+        const from = res.headers.get("X-Read-From") ?? "?";
+        served.set(from, (served.get(from) ?? 0) + 1);
+      });
+      log(`two nodes: pages read from ${JSON.stringify(Object.fromEntries(served))}`);
+      return [
+        {
+          name: "scan page (HTML), 32 clients, two nodes reading from a replica",
+          value: twoNodes.perSecond,
+          unit: "req/s",
+          baseline: oneNode,
+          ratio: twoNodes.perSecond / oneNode,
+          target: "(one node's figure as baseline)",
+          p50: twoNodes.p50,
+          p99: twoNodes.p99,
+        },
+      ];
+    } finally {
+      for (const node of nodes) await node.stop();
+    }
+  };
   const sampling = sampleActivity(loadConfig(process.env).DATABASE_URL);
   const page = await scanLoad("text/html", 1, 0);
   log(`scan page, slowest request ending in each second (ms): ${page.worstBySecond.join(" ")}`);
@@ -482,6 +554,7 @@ async function main() {
     p50: pageAgain.p50,
     p99: pageAgain.p99,
   });
+  if (values.replica) results.push(...(await twoNodesOnReplica(values.replica, page.perSecond)));
   // One client: the latency of a scan itself, without 31 others queued before it on two cores.
   const single = await load(1, SECONDS / 2, async (i) => {
     const it = sample[(i * 13) % sample.length]!;
