@@ -9,6 +9,7 @@ import { serve } from "@hono/node-server";
 import { createApp } from "./app";
 import { type Config, ConfigError, loadConfig, logOrigin, publicBaseUrl } from "./config";
 import { migrate } from "./db/migrate";
+import { oncePerPeriod } from "./db/periodic";
 import { openPglite } from "./db/pglite";
 import { openPostgres } from "./db/postgres";
 import { orgs } from "./db/schema";
@@ -210,9 +211,10 @@ async function main(): Promise<void> {
 
   // Rules over time windows (sales and review bursts, review patterns) run every few minutes.
   const periodicTimer = setInterval(() => {
-    runPeriodicRules(handle.db, systemClock).catch((error) =>
-      logger.error("periodic alert rules failed", { error: String(error) }),
-    );
+    // Every node runs the timer; one of them runs the rules for each period.
+    oncePerPeriod(handle.db, systemClock, "alert-rules", PERIODIC_RULES_MS, () =>
+      runPeriodicRules(handle.db, systemClock),
+    ).catch((error) => logger.error("periodic alert rules failed", { error: String(error) }));
     // Another node's crash shows here: its jobs' locks went with its connections.
     if (handle.kind === "postgres") void recoverInterrupted();
   }, PERIODIC_RULES_MS);

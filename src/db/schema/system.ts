@@ -8,3 +8,12 @@ export const serviceSecrets = pgTable("service_secrets", {
 });
 
 export type ServiceSecret = typeof serviceSecrets.$inferSelect;
+
+/**
+ * When each periodic job (the window-based alert rules) last started, on any node: every node
+ * runs the timer, and the first to claim a period runs the job for it (db/periodic).
+ */
+export const periodicRuns = pgTable("periodic_runs", {
+  name: text().primaryKey(),
+  lastStartedAt: timestamp({ withTimezone: true, mode: "date" }).notNull(),
+});
