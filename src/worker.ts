@@ -61,7 +61,9 @@ export default {
       db: handle.db,
       dbKind: "postgres",
       ping: handle.ping,
-      config,
+      // The app lives for one request here, on that request's connection: there are no
+      // concurrent sales or scans to gather, and a gathering window would only add its wait.
+      config: { ...config, GROUP_COMMIT_MS: 0 },
       clock: systemClock,
       logger: createLogger(
         config.LOG_LEVEL,
