@@ -166,6 +166,7 @@ async function main(): Promise<void> {
   // Webhook subscriptions resume from their acknowledged position as soon as the process starts.
   ensureDispatcher({
     db: handle.db,
+    dbKind: handle.kind,
     clock: systemClock,
     logger,
     destinations: destinationPolicy(config, resolveHost),

@@ -142,8 +142,8 @@ async function openSocketSubscription(c: Context<AppEnv>, next: () => Promise<vo
 
 /** What a delivery needs, from the request's dependencies. */
 export function deliveryDeps(c: Context<AppEnv>): DeliveryDeps {
-  const { db, clock, logger, config, resolveHost } = c.var.deps;
-  return { db, clock, logger, destinations: destinationPolicy(config, resolveHost) };
+  const { db, dbKind, clock, logger, config, resolveHost } = c.var.deps;
+  return { db, dbKind, clock, logger, destinations: destinationPolicy(config, resolveHost) };
 }
 
 async function jsonBody<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise<z.infer<T>> {

@@ -1,6 +1,6 @@
 // Named queries and webhook subscriptions: signed, at least once, retried, resumed without re-sending what was acknowledged.
 import { createServer, type IncomingMessage, type Server } from "node:http";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createTestApp, type TestApp, testConfig } from "../../../test/app";
 import { onPostgres } from "../../../test/db";
@@ -305,6 +305,39 @@ describe("webhook subscriptions", () => {
     },
   );
 
+  it.skipIf(!onPostgres)(
+    "are left to the node that holds the subscription's lock, so that no batch goes out twice at once",
+    async () => {
+      const name = await namedQuery({ EQ_bizStep: ["loading"] });
+      const { body } = await subscribe(name);
+      const mine = epc();
+      const onPostgresDeps = { ...deps(), dbKind: "postgres" as const };
+      await t.db.transaction(async (tx) => {
+        // Another node's dispatcher, in the middle of this subscription's delivery.
+        await tx.execute(sql`select pg_advisory_xact_lock(7302, hashtext(${body.subscriptionID}))`);
+        // Recorded without a delivery of its own (as the lifecycle API records), so that the
+        // dispatchers are the ones that send it.
+        await t.db.transaction((other) =>
+          appendEvents(other, t.clock.now(), [
+            {
+              kind: "epcis",
+              event: objectEvent([mine], { bizStep: "loading" }),
+              actorOrgId: producer.org.id,
+              subjects: [],
+            },
+          ]),
+        );
+        await deliverDue(onPostgresDeps);
+        expect(deliveredTo(body.subscriptionID)).toHaveLength(0);
+      });
+      await deliverDue(onPostgresDeps);
+      await vi.waitFor(() => expect(deliveredTo(body.subscriptionID)).toHaveLength(1));
+      expect(eventsOf(deliveredTo(body.subscriptionID)[0]!).map((e) => e.epcList[0])).toEqual([
+        urnToDigitalLink(mine),
+      ]);
+    },
+  );
+
   it("leave out events recorded before initialRecordTime, and end with the query", async () => {
     await captureAndDeliver([objectEvent([epc()], { bizStep: "loading" })]);
     const name = await namedQuery({ EQ_bizStep: ["loading"] });
@@ -526,6 +559,6 @@ describe("subscription destinations (SSRF)", () => {
 
 if (!onPostgres) {
   console.warn(
-    "subscriptions.test: the transaction that commits late needs PostgreSQL (TEST_DATABASE_URL); PGlite runs one transaction at a time",
+    "subscriptions.test: the transaction that commits late and the lock of another node need PostgreSQL (TEST_DATABASE_URL); PGlite runs one transaction at a time",
   );
 }

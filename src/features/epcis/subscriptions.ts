@@ -1,5 +1,6 @@
 // Named queries and their webhook subscriptions: at-least-once delivery in arrival order, signed, resumable.
-import { and, asc, eq, gte, isNull, lte, or } from "drizzle-orm";
+import { and, asc, eq, gte, isNull, lte, or, sql } from "drizzle-orm";
+import { rowsOf } from "../../db/rows";
 import {
   type EpcisQuery,
   type EpcisSubscription,
@@ -28,6 +29,8 @@ const DELIVERY_TIMEOUT_MS = 10_000;
 
 export interface DeliveryDeps {
   db: Database;
+  /** On PostgreSQL a delivery holds its subscription's lock, for the other nodes' dispatchers. */
+  dbKind?: "pglite" | "postgres";
   clock: Clock;
   logger: Logger;
   destinations: DestinationPolicy;
@@ -140,118 +143,135 @@ export async function deliver(deps: DeliveryDeps, due: EpcisSubscription): Promi
   if (delivering.has(due.id)) return 0;
   delivering.add(due.id);
   try {
-    // Read afresh: another delivery may have moved the cursor since `due` was read.
-    const [fresh] = await deps.db
-      .select()
-      .from(epcisSubscriptions)
-      .where(eq(epcisSubscriptions.id, due.id));
-    if (!fresh || (fresh.nextAttemptAt && fresh.nextAttemptAt > deps.clock.now())) return 0;
-    if (isWebsocketDest(fresh.dest)) {
-      const target = socketTarget(fresh.dest);
-      // Another process holds the socket, and its own dispatcher delivers.
-      if (target.kind === "elsewhere") return 0;
-      if (target.kind === "gone") {
-        // The socket closed without its subscription being removed (this process stopped short).
-        await deps.db.delete(epcisSubscriptions).where(eq(epcisSubscriptions.id, fresh.id));
-        return 0;
-      }
-    }
-    let subscription = fresh;
-    const query = await namedQuery(deps.db, subscription.queryName);
-    const params = paramsFromJson(query.query);
-    // Master data is read at each delivery: a location described since then counts.
-    const parsed = parseQuery(params, await resolveMasterDataParams(deps.db, params));
-    let cursor = subscription.cursor;
-    let sent = 0;
-    const schedule = subscription.schedule ? parseSchedule(subscription.schedule) : null;
-    let acknowledged = false;
-    for (let round = 0; round < 100; round++) {
-      // In log order, from the cursor: an event's leaf comes after every leaf already visible,
-      // however late its transaction committed, whereas its id may be below one sent before.
-      const rows = await deps.db
-        .select({
-          id: events.id,
-          document: events.document,
-          context: events.context,
-          position: logLeaves.leafIndex,
-        })
-        .from(logLeaves)
-        .innerJoin(events, eq(events.id, logLeaves.eventId))
-        .where(
-          and(
-            parsed.where,
-            gte(logLeaves.leafIndex, cursor),
-            gte(events.recordTime, subscription.initialRecordTime),
-          ),
-        )
-        .orderBy(asc(logLeaves.leafIndex))
-        .limit(DELIVERY_BATCH);
-      // A scheduled run with nothing new reports an empty result only when asked to.
-      const reportEmpty = round === 0 && schedule !== null && subscription.reportIfEmpty;
-      if (rows.length === 0 && !reportEmpty) break;
-      const body = JSON.stringify(
-        queryDocument(rows, {
-          format: subscription.epcFormat as EpcFormat,
-          now: deps.clock.now(),
-          queryName: subscription.queryName,
-          subscriptionID: subscription.id,
-        }),
+    if (deps.dbKind !== "postgres") return await deliverHeld(deps, due);
+    // Across nodes: the subscription's lock, held while its batches go out, so that two nodes'
+    // dispatchers never send the same batch at once. A node that finds it taken moves on.
+    return await deps.db.transaction(async (tx) => {
+      const [lock] = rowsOf<{ taken: boolean }>(
+        await tx.execute(
+          sql`select pg_try_advisory_xact_lock(${DELIVERY_LOCKS}, hashtext(${due.id})) as taken`,
+        ),
       );
-      const target = isWebsocketDest(subscription.dest) ? socketTarget(subscription.dest) : null;
-      const failure = target
-        ? target.kind === "live" && target.send(body)
-          ? null
-          : "the socket is closed"
-        : await postDelivery(deps, subscription, body);
-      const now = deps.clock.now();
-      if (failure) {
-        const failures = subscription.failures + 1;
-        await deps.db
-          .update(epcisSubscriptions)
-          .set({
-            failures,
-            lastError: failure,
-            nextAttemptAt: new Date(now.getTime() + Math.min(1000 * 2 ** failures, MAX_BACKOFF_MS)),
-          })
-          .where(eq(epcisSubscriptions.id, subscription.id));
-        deps.logger.warn("epcis subscription delivery failed", {
-          subscriptionId: subscription.id,
-          failure,
-        });
-        return sent;
-      }
-      const last = rows.length > 0 ? rows.at(-1)!.position + 1 : cursor;
-      await deps.db
-        .update(epcisSubscriptions)
-        .set({
-          cursor: last,
-          lastNotifiedAt: now,
-          failures: 0,
-          nextAttemptAt: schedule ? nextRun(schedule, now) : null,
-          lastError: null,
-        })
-        .where(
-          and(eq(epcisSubscriptions.id, subscription.id), eq(epcisSubscriptions.cursor, cursor)),
-        );
-      subscription = { ...subscription, cursor: last, failures: 0 };
-      cursor = last;
-      acknowledged = true;
-      sent += rows.length;
-      if (rows.length === 0) break;
-    }
-    if (schedule && !acknowledged) {
-      // Nothing was due to be sent this run: wait for the next scheduled time.
-      await deps.db
-        .update(epcisSubscriptions)
-        .set({ nextAttemptAt: nextRun(schedule, deps.clock.now()) })
-        .where(
-          and(eq(epcisSubscriptions.id, subscription.id), eq(epcisSubscriptions.cursor, cursor)),
-        );
-    }
-    return sent;
+      return lock?.taken ? deliverHeld(deps, due) : 0;
+    });
   } finally {
     delivering.delete(due.id);
   }
+}
+
+/** The namespace of subscription delivery locks (the capture jobs' is 7301). */
+const DELIVERY_LOCKS = 7302;
+
+async function deliverHeld(deps: DeliveryDeps, due: EpcisSubscription): Promise<number> {
+  // Read afresh: another delivery may have moved the cursor since `due` was read.
+  const [fresh] = await deps.db
+    .select()
+    .from(epcisSubscriptions)
+    .where(eq(epcisSubscriptions.id, due.id));
+  if (!fresh || (fresh.nextAttemptAt && fresh.nextAttemptAt > deps.clock.now())) return 0;
+  if (isWebsocketDest(fresh.dest)) {
+    const target = socketTarget(fresh.dest);
+    // Another process holds the socket, and its own dispatcher delivers.
+    if (target.kind === "elsewhere") return 0;
+    if (target.kind === "gone") {
+      // The socket closed without its subscription being removed (this process stopped short).
+      await deps.db.delete(epcisSubscriptions).where(eq(epcisSubscriptions.id, fresh.id));
+      return 0;
+    }
+  }
+  let subscription = fresh;
+  const query = await namedQuery(deps.db, subscription.queryName);
+  const params = paramsFromJson(query.query);
+  // Master data is read at each delivery: a location described since then counts.
+  const parsed = parseQuery(params, await resolveMasterDataParams(deps.db, params));
+  let cursor = subscription.cursor;
+  let sent = 0;
+  const schedule = subscription.schedule ? parseSchedule(subscription.schedule) : null;
+  let acknowledged = false;
+  for (let round = 0; round < 100; round++) {
+    // In log order, from the cursor: an event's leaf comes after every leaf already visible,
+    // however late its transaction committed, whereas its id may be below one sent before.
+    const rows = await deps.db
+      .select({
+        id: events.id,
+        document: events.document,
+        context: events.context,
+        position: logLeaves.leafIndex,
+      })
+      .from(logLeaves)
+      .innerJoin(events, eq(events.id, logLeaves.eventId))
+      .where(
+        and(
+          parsed.where,
+          gte(logLeaves.leafIndex, cursor),
+          gte(events.recordTime, subscription.initialRecordTime),
+        ),
+      )
+      .orderBy(asc(logLeaves.leafIndex))
+      .limit(DELIVERY_BATCH);
+    // A scheduled run with nothing new reports an empty result only when asked to.
+    const reportEmpty = round === 0 && schedule !== null && subscription.reportIfEmpty;
+    if (rows.length === 0 && !reportEmpty) break;
+    const body = JSON.stringify(
+      queryDocument(rows, {
+        format: subscription.epcFormat as EpcFormat,
+        now: deps.clock.now(),
+        queryName: subscription.queryName,
+        subscriptionID: subscription.id,
+      }),
+    );
+    const target = isWebsocketDest(subscription.dest) ? socketTarget(subscription.dest) : null;
+    const failure = target
+      ? target.kind === "live" && target.send(body)
+        ? null
+        : "the socket is closed"
+      : await postDelivery(deps, subscription, body);
+    const now = deps.clock.now();
+    if (failure) {
+      const failures = subscription.failures + 1;
+      await deps.db
+        .update(epcisSubscriptions)
+        .set({
+          failures,
+          lastError: failure,
+          nextAttemptAt: new Date(now.getTime() + Math.min(1000 * 2 ** failures, MAX_BACKOFF_MS)),
+        })
+        .where(eq(epcisSubscriptions.id, subscription.id));
+      deps.logger.warn("epcis subscription delivery failed", {
+        subscriptionId: subscription.id,
+        failure,
+      });
+      return sent;
+    }
+    const last = rows.length > 0 ? rows.at(-1)!.position + 1 : cursor;
+    await deps.db
+      .update(epcisSubscriptions)
+      .set({
+        cursor: last,
+        lastNotifiedAt: now,
+        failures: 0,
+        nextAttemptAt: schedule ? nextRun(schedule, now) : null,
+        lastError: null,
+      })
+      .where(
+        and(eq(epcisSubscriptions.id, subscription.id), eq(epcisSubscriptions.cursor, cursor)),
+      );
+    subscription = { ...subscription, cursor: last, failures: 0 };
+    cursor = last;
+    acknowledged = true;
+    sent += rows.length;
+    if (rows.length === 0) break;
+  }
+  if (schedule && !acknowledged) {
+    // Nothing was due to be sent this run: wait for the next scheduled time.
+    await deps.db
+      .update(epcisSubscriptions)
+      .set({ nextAttemptAt: nextRun(schedule, deps.clock.now()) })
+      .where(
+        and(eq(epcisSubscriptions.id, subscription.id), eq(epcisSubscriptions.cursor, cursor)),
+      );
+  }
+  return sent;
 }
 
 /** Delivers every subscription that is due (never failed, or past its backoff). */
