@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { createApp } from "../src/app";
 import { loadConfig, logOrigin } from "../src/config";
 import { openPglite } from "../src/db/pglite";
-import { openPostgres } from "../src/db/postgres";
+import { openPostgres, openReplica } from "../src/db/postgres";
 import { startCreditRefresher } from "../src/features/credit/summaries";
 import { checkpoint } from "../src/ledger/log";
 import { systemClock } from "../src/lib/clock";
@@ -24,10 +24,7 @@ const handle = config.DATABASE_URL
 const secrets = await loadServiceSecrets(handle.db, config);
 // As in src/node.ts: the public reads go to a streaming replica when one is given.
 const replica = config.DATABASE_REPLICA_URL
-  ? openPostgres(config.DATABASE_REPLICA_URL, {
-      max: config.DATABASE_POOL_SIZE,
-      connectTimeoutSeconds: 2,
-    })
+  ? openReplica(config.DATABASE_REPLICA_URL, config.DATABASE_POOL_SIZE)
   : undefined;
 const app = createApp({
   db: handle.db,

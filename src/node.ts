@@ -11,12 +11,13 @@ import { type Config, ConfigError, loadConfig, logOrigin, publicBaseUrl } from "
 import { migrate } from "./db/migrate";
 import { oncePerPeriod } from "./db/periodic";
 import { openPglite } from "./db/pglite";
-import { openPostgres } from "./db/postgres";
+import { openPostgres, openReplica } from "./db/postgres";
 import { orgs } from "./db/schema";
 import type { DatabaseHandle } from "./db/types";
 import { describeDemo, seedDemo } from "./demo";
 import { runPeriodicRules } from "./features/alerts/periodic";
 import { startCreditRefresher } from "./features/credit/summaries";
+import { captureDepsOf } from "./features/epcis/capture";
 import { keptDocument, runCaptureJob } from "./features/epcis/capture-job";
 import {
   failInterruptedCaptures,
@@ -105,12 +106,12 @@ async function main(): Promise<void> {
   const { handle } = opened;
   // Captures that a crashed process left running are run again here from the document they
   // keep, or failed when they kept none, so that their clients hear of an outcome.
-  const captureDeps = {
+  const captureDeps = captureDepsOf({
     db: handle.db,
+    dbKind: handle.kind,
     clock: systemClock,
     logger,
-    concurrentAppends: handle.kind === "postgres",
-  };
+  });
   const recoverInterrupted = async () => {
     try {
       const resumed = await resumeInterruptedCaptures(handle.db, handle.kind, systemClock, (job) =>
@@ -138,13 +139,8 @@ async function main(): Promise<void> {
       fail(`cannot reach Redis at REDIS_URL (${String(error)})`);
     }
   }
-  // Not pinged: a replica that is down at start-up only sends its reads to the primary. One that
-  // takes seconds to accept a connection is as good as down: its reads are answered again there.
   const replica = config.DATABASE_REPLICA_URL
-    ? openPostgres(config.DATABASE_REPLICA_URL, {
-        max: config.DATABASE_POOL_SIZE,
-        connectTimeoutSeconds: 2,
-      })
+    ? openReplica(config.DATABASE_REPLICA_URL, config.DATABASE_POOL_SIZE)
     : undefined;
   const app = createApp({
     db: handle.db,

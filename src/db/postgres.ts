@@ -68,3 +68,12 @@ function keepPrepared(sql: postgres.Sql): void {
     return begin(...args);
   };
 }
+
+/**
+ * Opens DATABASE_REPLICA_URL's pool. Not pinged: a replica that is down at start-up only sends
+ * its reads to the primary, and one that takes seconds to accept a connection is as good as
+ * down (its reads are answered again there).
+ */
+export function openReplica(url: string, poolSize: number) {
+  return openPostgres(url, { max: poolSize, connectTimeoutSeconds: 2 });
+}

@@ -41,6 +41,17 @@ export interface CaptureDeps {
   concurrentAppends: boolean;
 }
 
+/** What a capture needs of the app's dependencies (a request's, or a node's sweep's). */
+export function captureDepsOf(deps: {
+  db: Db;
+  dbKind: "pglite" | "postgres";
+  clock: Clock;
+  logger: Logger;
+}): CaptureDeps {
+  const { db, clock, logger, dbKind } = deps;
+  return { db, clock, logger, concurrentAppends: dbKind === "postgres" };
+}
+
 /** A document's events, each with the problems that keep it out of the ledger (none for a good one). */
 export interface PreparedDocument {
   context: unknown[];

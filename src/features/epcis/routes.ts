@@ -16,6 +16,7 @@ import {
 import {
   CAPTURE_LIMIT,
   type CaptureDeps,
+  captureDepsOf,
   captureSingleEvent,
   EPCIS_EXCEPTION,
   prepareDocument,
@@ -36,8 +37,7 @@ import { readXmlDocument, readXmlEvent } from "./xml/read";
 const tags = ["EPCIS 2.0"];
 
 export function captureDeps(c: Context<AppEnv>): CaptureDeps {
-  const { db, clock, logger, dbKind } = c.var.deps;
-  return { db, clock, logger, concurrentAppends: dbKind === "postgres" };
+  return captureDepsOf(c.var.deps);
 }
 
 /** Keeps work going after the response: waitUntil in Workers, a detached promise in Node. */

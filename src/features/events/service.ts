@@ -3,7 +3,7 @@
 import type { z } from "@hono/zod-openapi";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { parseCode } from "../../codes";
-import { lotKey, productKey } from "../../codes/keys";
+import { productKey } from "../../codes/keys";
 import {
   eventSubjects,
   events,
@@ -18,7 +18,6 @@ import {
   appendEvent,
   type EventDraft,
   eventByHashId,
-  type SubjectRef,
   standing,
 } from "../../ledger/append";
 import { epcOf, objectEvent, orgUri, ZS_CONTEXT, ZS_NS } from "../../ledger/epcis";
@@ -29,7 +28,8 @@ import { alertOnDispatch, alertOnRefusal, alertOnSignOff } from "../alerts/inlin
 import { assertWithin, jurisdictionOf, regionWithin } from "../orgs/jurisdiction";
 import { getOrg } from "../orgs/service";
 import { recordCorrection } from "./correction";
-import { closeReceipts, type IssuedReceipt, sellItems } from "./receipts";
+import { orderOf, recordItemSale } from "./item-sale";
+import { closeReceipts, type IssuedReceipt } from "./receipts";
 import { checkEach, eventTimeOf, isRegulator, notDestroyed } from "./rules";
 import type {
   DestroyBody,
@@ -42,13 +42,11 @@ import type {
 } from "./schemas";
 import {
   itemIdsJson,
-  itemsInOrder,
+  itemSubjects,
   type LockedItem,
   listedKeys,
   lockItems,
-  lockItemsForSale,
   lockLot,
-  parseItemCodes,
 } from "./subjects";
 
 export interface LifecycleContext {
@@ -65,18 +63,6 @@ export interface Recorded {
 }
 
 const zs = (name: string) => `${ZS_NS}${name}`;
-
-/** Subjects of an item-level event: each item, plus each lot and product once, so their histories see it. */
-export function itemSubjects(items: LockedItem[]): SubjectRef[] {
-  const subjects: SubjectRef[] = items.map((i) => ({ key: i.key, level: "item" }));
-  for (const key of new Set(items.map((i) => lotKey(i.gtin, i.lot)))) {
-    subjects.push({ key, level: "lot", role: "context" });
-  }
-  for (const gtin of new Set(items.map((i) => i.gtin))) {
-    subjects.push({ key: productKey(gtin), level: "product", role: "context" });
-  }
-  return subjects;
-}
 
 async function setItems(
   tx: Db,
@@ -298,90 +284,7 @@ async function recordSale(
     });
     return { appended, affected: 0 };
   }
-  const wanted = parseItemCodes(input.items!, "json.items");
-  const event = itemSaleEvent(ctx, input, wanted);
-  const { found, listed } = await lockItemsForSale(tx, wanted, [ctx.caller.id]);
-  const items = itemsInOrder(wanted, found, "json.items");
-  if (input.eventTime) eventTimeOf(input.eventTime, ctx.clock, items);
-  try {
-    checkSale(items, ctx.caller.id, listed(ctx.caller.id));
-  } catch (refused) {
-    // A retried sale finds its items sold by itself: it is answered with the stored event. This
-    // is read after the lock, in a new statement, so it sees a concurrent twin that committed.
-    const stored = await eventByHashId(tx, await eventHashId(event, ZS_CONTEXT));
-    if (stored) return { appended: { row: stored, duplicate: true }, affected: 0 };
-    throw refused;
-  }
-  const appended = await appendEvent(tx, now, {
-    kind: "sale",
-    actorOrgId: ctx.caller.id,
-    event,
-    subjects: itemSubjects(items),
-  });
-  // The same sale stored before, its items since returned: nothing new is written.
-  if (appended.duplicate) return { appended, affected: 0 };
-  const [receipts] = await sellItems(
-    tx,
-    ctx,
-    [{ sellerId: ctx.caller.id, items, saleEventId: appended.row.id, buyerRef: input.buyerRef }],
-    now,
-  );
-  return { appended, affected: items.length, receipts };
-}
-
-/** A sale's order, as the EPCIS business transaction that names it. */
-const orderOf = (sellerId: string, orderNumber: string) => ({
-  type: "po",
-  bizTransaction: `urn:zhuisu:po:${sellerId}:${encodeURIComponent(orderNumber)}`,
-});
-
-/** The EPCIS event of a sale of serialised items (`wanted`, parsed from the request's codes). */
-export function itemSaleEvent(
-  ctx: LifecycleContext,
-  input: z.infer<typeof SaleBody>,
-  wanted: { key: string }[],
-): Record<string, unknown> {
-  return objectEvent({
-    action: "OBSERVE",
-    eventTime: eventTimeOf(input.eventTime, ctx.clock),
-    epcs: wanted.map((w) => epcOf(w.key)),
-    bizStep: "retail_selling",
-    disposition: "retail_sold",
-    bizTransactions: [orderOf(ctx.caller.id, input.orderNumber)],
-    sources: [{ type: "owning_party", source: orgUri(ctx.caller.id) }],
-  });
-}
-
-/**
- * The sale rules of serialised items, for one request or for each request of a batch: refuses,
- * naming each item, unless every item may be sold by `sellerId` now.
- */
-export function checkSale(items: LockedItem[], sellerId: string, listed: Set<string>): void {
-  checkEach(items, (item) => {
-    if (item.state === "destroyed") return notDestroyed(item);
-    if (item.recalled || item.lotRecalled)
-      return ["recalled_not_sold", `item ${item.key} is recalled and cannot be sold`];
-    if (item.lotNonConforming)
-      return [
-        "non_conforming_not_sold",
-        `item ${item.key} belongs to lot ${item.lot}, which failed inspection`,
-      ];
-    if (item.state !== "commissioned" && item.state !== "returned") {
-      return [
-        "sold_once",
-        `item ${item.key} is already ${item.state}; an item is sold once unless it is returned`,
-      ];
-    }
-    const holds = item.custodianOrgId === sellerId;
-    const lists = listed.has(productKey(item.gtin)) || listed.has(lotKey(item.gtin, item.lot));
-    if (!holds && !lists) {
-      return [
-        "seller_must_hold_or_list",
-        `organisation ${sellerId} neither holds item ${item.key} nor lists its product`,
-      ];
-    }
-    return null;
-  });
+  return recordItemSale(tx, ctx, input);
 }
 
 function exactlyOneSubject(input: { items?: string[]; lot?: unknown }) {

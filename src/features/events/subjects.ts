@@ -1,12 +1,12 @@
 // Turning the codes in a request into locked item and lot rows, naming every code that is wrong or unknown.
 import { and, eq, sql } from "drizzle-orm";
 import { parseCode } from "../../codes";
-import { itemKey } from "../../codes/keys";
+import { itemKey, lotKey, productKey } from "../../codes/keys";
 import { jsonValue } from "../../db/json-rows";
 import { rowsOf } from "../../db/rows";
 import { type ItemState, type Lot, lots, type Product, products } from "../../db/schema";
 import type { Db } from "../../db/types";
-import { standing } from "../../ledger/append";
+import { type SubjectRef, standing } from "../../ledger/append";
 import { AppError, type FieldError } from "../../lib/errors";
 
 export interface LockedItem {
@@ -236,4 +236,16 @@ export async function lockLot(tx: Db, code: string, path: string): Promise<Locke
 
 export function itemIdsJson(items: { id: number }[]): string {
   return JSON.stringify(items.map((i) => i.id));
+}
+
+/** Subjects of an item-level event: each item, plus each lot and product once, so their histories see it. */
+export function itemSubjects(items: LockedItem[]): SubjectRef[] {
+  const subjects: SubjectRef[] = items.map((i) => ({ key: i.key, level: "item" }));
+  for (const key of new Set(items.map((i) => lotKey(i.gtin, i.lot)))) {
+    subjects.push({ key, level: "lot", role: "context" });
+  }
+  for (const gtin of new Set(items.map((i) => i.gtin))) {
+    subjects.push({ key: productKey(gtin), level: "product", role: "context" });
+  }
+  return subjects;
 }
