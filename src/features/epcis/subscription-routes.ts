@@ -132,7 +132,7 @@ async function openSocketSubscription(c: Context<AppEnv>, next: () => Promise<vo
       void kickDeliveries(deps);
     },
     failed: (error) =>
-      deps.logger.warn("websocket subscription not stored", {
+      deps.logger.warn("websocket subscription not stored or not removed", {
         subscriptionId: id,
         error: String(error),
       }),

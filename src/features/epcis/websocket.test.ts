@@ -17,6 +17,8 @@ let producer: OrgWithKey;
 let server: ReturnType<typeof serve>;
 let base = "";
 let n = 0;
+// Deliveries go out from a background loop; on a loaded machine they can take past waitFor's 1 s.
+const SETTLE = { timeout: 10_000 };
 const epc = () => `urn:epc:id:sgtin:0614141.107346.WS${++n}`;
 
 beforeAll(async () => {
@@ -31,6 +33,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await captureJobsSettled();
   for (const ws of opened) ws.terminate();
+  // Each closing socket removes its subscription: let them finish before the database closes.
+  await vi.waitFor(
+    async () => expect(await t.db.select().from(epcisSubscriptions)).toEqual([]),
+    SETTLE,
+  );
   (server as { closeAllConnections?: () => void }).closeAllConnections?.();
   await new Promise((resolve) => server.close(resolve));
   await t.close();
@@ -84,7 +91,7 @@ describe("WebSocket subscriptions", () => {
   it("sends every matching event as it is captured, in order, while the socket is open", async () => {
     const name = await namedQuery({ EQ_bizStep: ["shipping"] });
     const socket = await open(`/epcis/queries/${name}/subscriptions?stream=true`);
-    await vi.waitFor(async () => expect(await subscriptionsOf(name)).toHaveLength(1));
+    await vi.waitFor(async () => expect(await subscriptionsOf(name)).toHaveLength(1), SETTLE);
     const [row] = await subscriptionsOf(name);
     expect(row!.dest).toMatch(/^websocket:/);
 
@@ -97,8 +104,9 @@ describe("WebSocket subscriptions", () => {
       documentOf([objectEvent([second]), objectEvent([epc()], { bizStep: "receiving" })]),
     );
     await captureJobsSettled();
-    await vi.waitFor(() =>
-      expect(socket.messages.flatMap(serialsIn)).toEqual([...first, second].map(serialOf)),
+    await vi.waitFor(
+      () => expect(socket.messages.flatMap(serialsIn)).toEqual([...first, second].map(serialOf)),
+      SETTLE,
     );
     const doc = socket.messages[0]!;
     expect(doc).toMatchObject({
@@ -112,7 +120,7 @@ describe("WebSocket subscriptions", () => {
     expect((await listed.json()) as unknown[]).toHaveLength(1);
 
     socket.ws.close();
-    await vi.waitFor(async () => expect(await subscriptionsOf(name)).toEqual([]));
+    await vi.waitFor(async () => expect(await subscriptionsOf(name)).toEqual([]), SETTLE);
   });
 
   it("starts at initialRecordTime, so events already recorded can be asked for", async () => {
@@ -124,7 +132,10 @@ describe("WebSocket subscriptions", () => {
     const socket = await open(
       `/epcis/queries/${name}/subscriptions?stream=true&initialRecordTime=${encodeURIComponent(since)}`,
     );
-    await vi.waitFor(() => expect(socket.messages.flatMap(serialsIn)).toContain(serialOf(earlier)));
+    await vi.waitFor(
+      () => expect(socket.messages.flatMap(serialsIn)).toContain(serialOf(earlier)),
+      SETTLE,
+    );
     socket.ws.close();
   });
 

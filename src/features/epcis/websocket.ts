@@ -76,8 +76,9 @@ export function socketEvents(
     onClose: async () => {
       closed = true;
       senders.delete(subscriptionId);
-      // A WebSocket subscription lasts as long as its socket.
-      await removeSubscription(db, subscriptionId);
+      // A WebSocket subscription lasts as long as its socket. Should the delete fail, this
+      // process's dispatcher removes the subscription when it finds the socket gone.
+      await removeSubscription(db, subscriptionId).catch(hooks.failed);
     },
   };
 }
