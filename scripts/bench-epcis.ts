@@ -5,7 +5,13 @@
 import { eq, sql } from "drizzle-orm";
 import { createApp } from "../src/app";
 import { loadConfig } from "../src/config";
-import { eventSubjects as eventSubjectsTable, events, type Org, orgs } from "../src/db/schema";
+import {
+  eventKeys,
+  eventSubjects as eventSubjectsTable,
+  events,
+  type Org,
+  orgs,
+} from "../src/db/schema";
 import type { DatabaseHandle } from "../src/db/types";
 import { captureJobsSettled } from "../src/features/epcis/routes";
 import { eventSubjects } from "../src/features/epcis/subjects";
@@ -195,13 +201,15 @@ async function bench(handle: DatabaseHandle) {
     for (let i = 0; i < rows.length; i += 1000) {
       const chunk = rows.slice(i, i + 1000);
       const ids = await tx
-        .insert(events)
-        .values(chunk.map((r) => r.row))
-        .returning({ id: events.id });
+        .insert(eventKeys)
+        .values(chunk.map((r) => ({ eventId: r.row.eventId, hashId: r.row.hashId })))
+        .returning({ id: eventKeys.id });
+      await tx.insert(events).values(chunk.map((r, j) => ({ ...r.row, id: ids[j]!.id })));
       await tx.insert(eventSubjectsTable).values(
         chunk.flatMap((r, j) =>
           r.subjects.map((s) => ({
             eventId: ids[j]!.id,
+            recordTime: r.row.recordTime,
             subjectKey: s.key,
             level: s.level,
             role: s.role ?? "epc",

@@ -56,6 +56,10 @@ if (step === "fill") {
   for (let first = 0; first < n; first += 100_000) {
     const last = Math.min(n, first + 100_000) - 1;
     await db.execute(sql`
+      insert into event_keys (id, event_id, hash_id)
+      select g + 1, 'urn:uuid:bench-' || g, 'ni:///sha-256;bench' || g || '?ver=CBV2.0'
+      from generate_series(${first}::bigint, ${last}::bigint) g`);
+    await db.execute(sql`
       insert into events (id, event_id, hash_id, kind, event_type, event_time, record_time, document)
       select g + 1, 'urn:uuid:bench-' || g, 'ni:///sha-256;bench' || g || '?ver=CBV2.0', 'bench', 'ObjectEvent', now(), now(), '{}'::jsonb
       from generate_series(${first}::bigint, ${last}::bigint) g`);

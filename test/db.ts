@@ -41,6 +41,26 @@ export async function createTestDb(
   return wrapPglite(client);
 }
 
+/** Opens a new database with no migrations applied (for tests of a migration itself); `close` drops it. */
+export async function createEmptyDb(): Promise<DatabaseHandle> {
+  const serverBase = process.env.TEST_DATABASE_URL;
+  if (serverBase) {
+    const name = `zs_e_${process.pid}_${++counter}_${Date.now() % 1e6}`;
+    const admin = postgres(serverBase, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${name} template template0`);
+    const handle = openPostgres(serverUrl(serverBase, name), { max: 4 });
+    return {
+      ...handle,
+      close: async () => {
+        await handle.close();
+        await admin.unsafe(`drop database if exists ${name} with (force)`);
+        await admin.end();
+      },
+    };
+  }
+  return wrapPglite(await PGlite.create());
+}
+
 /** Empties every table of the service (not the migrations journal), for tests that share a file's db. */
 export async function truncateAll(db: Database): Promise<void> {
   const result = await db.execute<{ tablename: string }>(

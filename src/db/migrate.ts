@@ -8,9 +8,10 @@ import type { DatabaseHandle } from "./types";
 
 export const migrationsFolder = fileURLToPath(new URL("../../migrations", import.meta.url));
 
-export async function migrate(handle: DatabaseHandle): Promise<void> {
+/** Applies what is not yet applied; `folder` is for tests that stop at an earlier migration. */
+export async function migrate(handle: DatabaseHandle, folder = migrationsFolder): Promise<void> {
   const config = {
-    migrationsFolder,
+    migrationsFolder: folder,
     migrationsSchema: "public",
     migrationsTable: "drizzle_migrations",
   };

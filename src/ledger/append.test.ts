@@ -2,10 +2,10 @@
 import { count } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDb } from "../../test/db";
+import { observeDraft } from "../../test/drafts";
 import { eventSubjects, events } from "../db/schema";
 import type { DatabaseHandle } from "../db/types";
-import { appendEvents, type EventDraft } from "./append";
-import { objectEvent } from "./epcis";
+import { appendEvents } from "./append";
 
 let h: DatabaseHandle;
 beforeAll(async () => {
@@ -14,19 +14,8 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const at = new Date("2026-06-01T08:00:00.000Z");
-const draft = (serial: string, extra: Record<string, unknown> = {}): EventDraft => ({
-  kind: "epcis",
-  actorOrgId: null,
-  event: {
-    ...objectEvent({
-      action: "OBSERVE",
-      eventTime: at,
-      epcs: [`https://id.gs1.org/01/09506000134352/21/${serial}`],
-    }),
-    ...extra,
-  },
-  subjects: [{ key: `/01/09506000134352/21/${serial}`, level: "item" }],
-});
+const draft = (serial: string, extra: Record<string, unknown> = {}) =>
+  observeDraft(serial, at, extra);
 
 describe("appendEvents", () => {
   it("stores a batch in multi-row inserts with its subjects, and gives eventless events their hash as eventID", async () => {

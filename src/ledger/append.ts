@@ -2,7 +2,7 @@
 import { type AnyColumn, and, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { rowFromJson } from "../db/json-rows";
 import { rowsOf } from "../db/rows";
-import { type EventRow, eventSubjects, events } from "../db/schema";
+import { type EventRow, eventKeys, eventSubjects, events } from "../db/schema";
 import type { Db } from "../db/types";
 import { AppError } from "../lib/errors";
 import { ZS_CONTEXT } from "./epcis";
@@ -143,29 +143,40 @@ async function insertWithSubjects(
       q: s.quantity ?? null,
     })),
   );
+  // The keys first: the Event Hash ID already stored (or taken by a concurrent append that
+  // committed while this one waited) gets no row id, so neither its event nor its subjects.
   const inserted = rowsOf<Record<string, unknown>>(
     await tx.execute(sql`
-      with ev as (
-        insert into events (event_id, hash_id, kind, event_type, action, biz_step, disposition,
-          event_time, record_time, read_point, biz_location, actor_org_id, document, context, meta)
-        select r.event_id, r.hash_id, r.kind, r.event_type, r.action, r.biz_step, r.disposition,
-          r.event_time, r.record_time, r.read_point, r.biz_location, r.actor_org_id, r.document, r.context, r.meta
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
+      with r as materialized (
+        select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as r(
           event_id text, hash_id text, kind text, event_type text, action text, biz_step text,
           disposition text, event_time timestamptz, record_time timestamptz, read_point text,
           biz_location text, actor_org_id text, document jsonb, context jsonb, meta jsonb, n integer)
-        order by r.n
+      ),
+      k as (
+        insert into event_keys (event_id, hash_id)
+        select r.event_id, r.hash_id from r order by r.n
         on conflict (hash_id) where declares is null do nothing
+        returning id, hash_id
+      ),
+      ev as (
+        insert into events (id, event_id, hash_id, kind, event_type, action, biz_step, disposition,
+          event_time, record_time, read_point, biz_location, actor_org_id, document, context, meta)
+        select k.id, r.event_id, r.hash_id, r.kind, r.event_type, r.action, r.biz_step, r.disposition,
+          r.event_time, r.record_time, r.read_point, r.biz_location, r.actor_org_id, r.document, r.context, r.meta
+        from k join r on r.hash_id = k.hash_id
+        order by k.id
         returning *
       ),
       sub as (
-        insert into event_subjects (event_id, subject_key, level, role, quantity)
-        select ev.id, s.k, s.l, s.r, s.q
+        insert into event_subjects (event_id, record_time, subject_key, level, role, quantity)
+        select ev.id, ev.record_time, s.k, s.l, s.r, s.q
         from ev join jsonb_to_recordset(${JSON.stringify(subjects)}::jsonb)
           as s(h text, k text, l text, r text, q integer) on s.h = ev.hash_id
       )
-      select * from ev`),
+      select * from ev order by id`),
   );
+
   return inserted.map((raw) => rowFromJson(events, raw));
 }
 
@@ -193,14 +204,23 @@ async function appendDeclarations(
   }
   for (const { draft, hashId } of fresh) {
     const original = originals.get(hashId)!;
+    const values = {
+      ...eventRow(draft, hashId, recordTime, original.eventId),
+      declares: original.id,
+    };
+    const [key] = await tx
+      .insert(eventKeys)
+      .values({ eventId: values.eventId, hashId, declares: original.id })
+      .returning({ id: eventKeys.id });
     const [row] = await tx
       .insert(events)
-      .values({ ...eventRow(draft, hashId, recordTime, original.eventId), declares: original.id })
+      .values({ ...values, id: key!.id })
       .returning();
     declarations.set(hashId, row!);
     inserted.add(row!.id);
     const subjects = dedupeSubjects(draft.subjects).map((s) => ({
       eventId: row!.id,
+      recordTime: row!.recordTime,
       subjectKey: s.key,
       level: s.level,
       role: s.role ?? "epc",

@@ -31,10 +31,15 @@ async function addEvents(target: Database, count: number): Promise<void> {
   const first = made + 1;
   made += count;
   await target.execute(sql`
-    insert into events (event_id, hash_id, kind, event_type, event_time, record_time, document)
-    select 'urn:uuid:t-' || g, 'ni:///sha-256;t' || g || '?ver=CBV2.0', 'test', 'ObjectEvent',
-           timestamptz '2026-01-01' + g * interval '1 second', timestamptz '2026-01-01' + g * interval '1 second', '{}'::jsonb
-    from generate_series(${first}::int, ${made}::int) g`);
+    with k as (
+      insert into event_keys (event_id, hash_id)
+      select 'urn:uuid:t-' || g, 'ni:///sha-256;t' || g || '?ver=CBV2.0'
+      from generate_series(${first}::int, ${made}::int) g order by g
+      returning id, event_id, hash_id
+    )
+    insert into events (id, event_id, hash_id, kind, event_type, event_time, record_time, document)
+    select k.id, k.event_id, k.hash_id, 'test', 'ObjectEvent', t.at, t.at, '{}'::jsonb
+    from k, lateral (select timestamptz '2026-01-01' + split_part(k.event_id, '-', 2)::int * interval '1 second' as at) t`);
 }
 
 async function allLeaves(target: Database): Promise<Uint8Array[]> {
@@ -237,6 +242,9 @@ describe("late commits", () => {
       await addEvents(own.db, 4);
       expect(await sequencePending(own.db, K)).toBe(9);
       expect(await sequencePending(own.db, K)).toBe(0);
+      await own.db.execute(sql`
+        insert into event_keys (id, event_id, hash_id)
+        values (${Number(reserved!.id)}, 'urn:uuid:late', 'ni:///sha-256;late?ver=CBV2.0')`);
       await own.db.execute(sql`
         insert into events (id, event_id, hash_id, kind, event_type, event_time, record_time, document)
         values (${Number(reserved!.id)}, 'urn:uuid:late', 'ni:///sha-256;late?ver=CBV2.0', 'test', 'ObjectEvent',

@@ -11,7 +11,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import { events, receipts } from "./ledger";
+import { eventKeys, receipts } from "./ledger";
 import { commitments, orgs } from "./orgs";
 
 const ts = () => timestamp({ withTimezone: true, mode: "date" });
@@ -32,7 +32,7 @@ export const reviews = pgTable(
       .references(() => orgs.id),
     rating: integer(),
     text: text().notNull(),
-    eventId: bigint({ mode: "number" }).references(() => events.id),
+    eventId: bigint({ mode: "number" }).references(() => eventKeys.id),
     createdAt: ts().notNull(),
     sellerReply: text(),
     sellerRepliedAt: ts(),
@@ -74,7 +74,7 @@ export const complaints = pgTable(
     decisionReason: text(),
     decidedByOrgId: text().references(() => orgs.id),
     decidedAt: ts(),
-    eventId: bigint({ mode: "number" }).references(() => events.id),
+    eventId: bigint({ mode: "number" }).references(() => eventKeys.id),
     createdAt: ts().notNull(),
   },
   (t) => [

@@ -12,7 +12,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
-import { events } from "./ledger";
+import { eventKeys } from "./ledger";
 import { orgs } from "./orgs";
 import { lots, products } from "./products";
 
@@ -56,7 +56,7 @@ export const inspections = pgTable(
     issueDate: date({ mode: "string" }).notNull(),
     conclusion: text().$type<"pass" | "fail">().notNull(),
     pdfSha256: text().references(() => documents.sha256),
-    eventId: bigint({ mode: "number" }).references(() => events.id),
+    eventId: bigint({ mode: "number" }).references(() => eventKeys.id),
     createdAt: ts().notNull(),
   },
   (t) => [
@@ -88,8 +88,8 @@ export const recalls = pgTable(
     closeOutcome: text().$type<"completed" | "withdrawn">(),
     closedByOrgId: text().references(() => orgs.id),
     closedAt: ts(),
-    eventId: bigint({ mode: "number" }).references(() => events.id),
-    closedEventId: bigint({ mode: "number" }).references(() => events.id),
+    eventId: bigint({ mode: "number" }).references(() => eventKeys.id),
+    closedEventId: bigint({ mode: "number" }).references(() => eventKeys.id),
     createdAt: ts().notNull(),
   },
   (t) => [index("recalls_gtin_idx").on(t.gtin, t.status)],

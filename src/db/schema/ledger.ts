@@ -4,6 +4,7 @@ import {
   bigint,
   bigserial,
   check,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -17,11 +18,39 @@ import { orgs } from "./orgs";
 
 const ts = () => timestamp({ withTimezone: true, mode: "date" });
 
+/**
+ * One row per event, outside the partitions: its row id (from `events_id_seq`) and the keys that
+ * must be unique across the whole ledger. A unique index on a partitioned table must contain the
+ * partition key, so `events` alone can no longer refuse a second event with the same Event Hash
+ * ID or eventID recorded in another month; this table does. Everything that refers to an event
+ * refers to its row here. Never updated or deleted, like the events.
+ */
+export const eventKeys = pgTable(
+  "event_keys",
+  {
+    id: bigserial({ mode: "number" }).primaryKey(),
+    eventId: text().notNull(),
+    hashId: text().notNull(),
+    declares: bigint({ mode: "number" }),
+  },
+  (t) => [
+    uniqueIndex("event_keys_event_id_key").on(t.eventId).where(sql`${t.declares} is null`),
+    uniqueIndex("event_keys_hash_id_key").on(t.hashId).where(sql`${t.declares} is null`),
+    uniqueIndex("event_keys_declares_key").on(t.declares).where(sql`${t.declares} is not null`),
+  ],
+);
+
+/**
+ * The events, partitioned by month of record time (migration 0016: declarative partitioning,
+ * which Drizzle does not describe; `ensureLedgerPartitions` creates the months ahead).
+ */
 export const events = pgTable(
   "events",
   {
     /** Arrival order; may have gaps (rolled-back appends). Log order is log_leaves.leafIndex. */
-    id: bigserial({ mode: "number" }).primaryKey(),
+    id: bigint({ mode: "number" })
+      .notNull()
+      .references(() => eventKeys.id),
     /** The EPCIS eventID: the client's, or the Event Hash ID when the client gave none. */
     eventId: text().notNull(),
     /** CBV 2.0 Event Hash ID (ni:///sha-256;…?ver=CBV2.0) of `document`. */
@@ -52,11 +81,8 @@ export const events = pgTable(
     declares: bigint({ mode: "number" }),
   },
   (t) => [
-    uniqueIndex("events_event_id_key").on(t.eventId).where(sql`${t.declares} is null`),
-    uniqueIndex("events_hash_id_key").on(t.hashId).where(sql`${t.declares} is null`),
-    uniqueIndex("events_declares_key").on(t.declares).where(sql`${t.declares} is not null`),
-    // Lookups by hash or eventID find originals and declarations alike; the partial unique
-    // indexes above cannot serve a query that does not say `declares is null`.
+    primaryKey({ columns: [t.id, t.recordTime] }),
+    // Lookups by hash or eventID (uniqueness is event_keys' job).
     index("events_hash_id_idx").on(t.hashId),
     index("events_event_id_idx").on(t.eventId),
     index("events_time_idx").on(t.eventTime),
@@ -66,13 +92,16 @@ export const events = pgTable(
   ],
 );
 
-/** Which identifiers an event touches: one row per item, lot, product or foreign key it names. */
+/**
+ * Which identifiers an event touches: one row per item, lot, product or foreign key it names.
+ * Partitioned like `events`, by its event's record time.
+ */
 export const eventSubjects = pgTable(
   "event_subjects",
   {
-    eventId: bigint({ mode: "number" })
-      .notNull()
-      .references(() => events.id),
+    eventId: bigint({ mode: "number" }).notNull(),
+    /** The event's record time: the partition key, so a subject row lives in its event's month. */
+    recordTime: ts().notNull(),
     /** Canonical key: the Digital Link path (/01/…/21/…), or the normalised URI of a foreign identifier. */
     subjectKey: text().notNull(),
     /** item | lot | product | other */
@@ -82,7 +111,11 @@ export const eventSubjects = pgTable(
     quantity: integer(),
   },
   (t) => [
-    primaryKey({ columns: [t.eventId, t.subjectKey, t.role] }),
+    primaryKey({ columns: [t.eventId, t.subjectKey, t.role, t.recordTime] }),
+    foreignKey({
+      columns: [t.eventId, t.recordTime],
+      foreignColumns: [events.id, events.recordTime],
+    }),
     index("event_subjects_key_idx").on(t.subjectKey, t.eventId),
     // A lot's or product's own events (its inspections, recalls, lot sales), without the
     // context rows every event of its items adds: thousands per lot.
@@ -107,7 +140,7 @@ export const logLeaves = pgTable(
     leafIndex: bigint({ mode: "number" }).primaryKey(),
     eventId: bigint({ mode: "number" })
       .notNull()
-      .references(() => events.id),
+      .references(() => eventKeys.id),
     /** RFC 9162 leaf hash (hex) of the event's Event Hash ID and arrival data. */
     leafHash: text().notNull(),
   },
@@ -154,7 +187,7 @@ export const receipts = pgTable(
     itemId: bigint({ mode: "number" }).notNull(),
     saleEventId: bigint({ mode: "number" })
       .notNull()
-      .references(() => events.id),
+      .references(() => eventKeys.id),
     sellerOrgId: text()
       .notNull()
       .references(() => orgs.id),

@@ -5,7 +5,7 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../test/app";
 import { makeOrg, type OrgWithKey } from "../../../test/factories";
-import { events } from "../../db/schema";
+import { eventKeys, events } from "../../db/schema";
 import { eventHashId, eventsOfDocument } from "../../ledger/event-hash";
 import { capture, expectValidEpcis, FIXTURES, fixtureFiles, query, readJson } from "./test-helpers";
 
@@ -54,7 +54,7 @@ describe("every valid document is captured and queried back as sent", () => {
   for (const path of valid) {
     it(name(path), async () => {
       // One document at a time in an empty ledger: every event is new, so it comes back as it was sent.
-      await t.db.execute(sql`truncate ${events} restart identity cascade`);
+      await t.db.execute(sql`truncate ${eventKeys} restart identity cascade`);
       const doc = readJson(path);
       const { context, events: sent } = eventsOfDocument(doc) as {
         context: unknown;
@@ -141,7 +141,7 @@ describe("every invalid document is refused whole", () => {
 
 describe("all valid documents in one ledger", () => {
   it("stores each distinct event once, however many documents repeat it", async () => {
-    await t.db.execute(sql`truncate ${events} restart identity cascade`);
+    await t.db.execute(sql`truncate ${eventKeys} restart identity cascade`);
     const all = new Set<string>();
     const declared = new Set<string>();
     for (const path of valid) {

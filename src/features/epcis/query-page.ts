@@ -94,15 +94,7 @@ export async function runQuery(
   const page = more ? keys.slice(0, size) : keys;
   const documents = new Map<number, { document: Record<string, unknown>; context: unknown[] }>();
   for (let i = 0; i < page.length; i += 5_000) {
-    const rows = await db
-      .select({ id: events.id, document: events.document, context: events.context })
-      .from(events)
-      .where(
-        inArray(
-          events.id,
-          page.slice(i, i + 5_000).map((k) => k.id),
-        ),
-      );
+    const rows = await documentsOf(db, page.slice(i, i + 5_000));
     for (const row of rows) documents.set(row.id, row);
   }
   const last = page[page.length - 1];
@@ -125,4 +117,24 @@ export async function runQuery(
     rows: page.map((k) => ({ id: k.id, ...documents.get(k.id)! })),
     nextPageToken,
   };
+}
+
+/**
+ * The documents of these events. Their record times name the months to read, so only those
+ * partitions of the ledger are searched for the ids.
+ */
+export function documentsOf(db: Db, keys: { id: number; recordTime: Date }[]) {
+  const times = [...new Set(keys.map((k) => k.recordTime.getTime()))].map((t) => new Date(t));
+  return db
+    .select({ id: events.id, document: events.document, context: events.context })
+    .from(events)
+    .where(
+      and(
+        inArray(
+          events.id,
+          keys.map((k) => k.id),
+        ),
+        inArray(events.recordTime, times),
+      ),
+    );
 }

@@ -5,7 +5,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../../../../test/app";
 import { makeOrg, type OrgWithKey } from "../../../../test/factories";
-import { events } from "../../../db/schema";
+import { eventKeys, events } from "../../../db/schema";
 import { eventHashId, eventsOfDocument, preHashString } from "../../../ledger/event-hash";
 import { fixtureFiles, readJson, waitForJob } from "../test-helpers";
 import { libxml2Validator } from "./libxml2-validator";
@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 beforeEach(async () => {
-  await t.db.execute(sql`truncate ${events} restart identity cascade`);
+  await t.db.execute(sql`truncate ${eventKeys} restart identity cascade`);
 });
 
 const post = (path: string, body: string, headers: Record<string, string> = {}) =>

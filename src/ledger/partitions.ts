@@ -1,0 +1,41 @@
+// Keeps the ledger's monthly partitions (migration 0016) made ahead of the events that need them.
+import { sql } from "drizzle-orm";
+import { rowsOf } from "../db/rows";
+import type { Db } from "../db/types";
+
+/** Months made ahead of the current one: a node that stays down for a quarter still finds its month. */
+export const MONTHS_AHEAD = 3;
+
+/**
+ * Makes this month's partitions of `events` and `event_subjects` and MONTHS_AHEAD more, where
+ * missing; returns how many tables it made. Safe from several nodes at once. An event whose
+ * record time has no month lands in the default partition and is found like any other.
+ */
+export async function ensureLedgerPartitions(db: Db, now: Date): Promise<number> {
+  const [row] = rowsOf<{ made: number | string }>(
+    await db.execute(
+      sql`select ledger_ensure_partitions(${now.toISOString()}::timestamptz, ${MONTHS_AHEAD + 1}) as made`,
+    ),
+  );
+  return Number(row?.made ?? 0);
+}
+
+export interface LedgerPartition {
+  table: "events" | "event_subjects";
+  name: string;
+  /** The partition's bounds as PostgreSQL prints them, or DEFAULT. */
+  bounds: string;
+}
+
+/** The partitions of the ledger's two tables, in order of name (months sort by name). */
+export async function ledgerPartitions(db: Db): Promise<LedgerPartition[]> {
+  return rowsOf<LedgerPartition>(
+    await db.execute(sql`
+      select p.relname as "table", c.relname as name, pg_get_expr(c.relpartbound, c.oid) as bounds
+      from pg_inherits i
+      join pg_class c on c.oid = i.inhrelid
+      join pg_class p on p.oid = i.inhparent
+      where p.relname in ('events', 'event_subjects') and p.relnamespace = current_schema()::regnamespace
+      order by p.relname, c.relname`),
+  );
+}
