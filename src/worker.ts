@@ -3,6 +3,7 @@ import { createApp } from "./app";
 import { loadConfig } from "./config";
 import { openPostgres } from "./db/postgres";
 import { creditRefresher } from "./features/credit/summaries";
+import { ensureLedgerPartitions } from "./ledger/partitions";
 import { systemClock } from "./lib/clock";
 import { createLogger } from "./lib/logger";
 import { loadServiceSecrets, type ServiceSecrets } from "./lib/secrets";
@@ -102,9 +103,15 @@ export default {
       (line) => console.log(line),
       () => systemClock.now(),
     );
-    const pass = creditRefresher(handle.db, systemClock)()
-      .catch((error) => logger.error("credit refresh failed", { error: String(error) }))
-      .finally(() => handle.close());
+    const pass = Promise.all([
+      creditRefresher(handle.db, systemClock)().catch((error) =>
+        logger.error("credit refresh failed", { error: String(error) }),
+      ),
+      // The ledger's months ahead (a Worker has no start-up to make them at).
+      ensureLedgerPartitions(handle.db, systemClock.now()).catch((error) =>
+        logger.error("making ledger partitions failed", { error: String(error) }),
+      ),
+    ]).finally(() => handle.close());
     ctx.waitUntil(pass);
   },
 };
