@@ -120,6 +120,7 @@ DROP TABLE "event_subjects_unpartitioned";--> statement-breakpoint
 DROP TABLE "events_unpartitioned";--> statement-breakpoint
 CREATE INDEX "events_hash_id_idx" ON "events" USING btree ("hash_id");--> statement-breakpoint
 CREATE INDEX "events_event_id_idx" ON "events" USING btree ("event_id");--> statement-breakpoint
+CREATE INDEX "events_declares_idx" ON "events" USING btree ("declares") WHERE "events"."declares" is not null;--> statement-breakpoint
 CREATE INDEX "events_time_idx" ON "events" USING btree ("event_time");--> statement-breakpoint
 CREATE INDEX "events_record_time_idx" ON "events" USING btree ("record_time","id");--> statement-breakpoint
 CREATE INDEX "events_actor_idx" ON "events" USING btree ("actor_org_id","kind");--> statement-breakpoint

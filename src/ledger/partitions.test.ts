@@ -98,6 +98,27 @@ describe("the partitioned ledger", () => {
     ).rejects.toThrow();
   });
 
+  it("keeps on events every lookup index it had before partitioning", async () => {
+    // Their uniqueness moved to event_keys, but the lookups still read events: without its own
+    // index, "is this event declared erroneous?" read every month for each listing a sale checks.
+    const defs = rowsOf<{ def: string }>(
+      await h.db.execute(
+        sql`select regexp_replace(indexdef, '^.* USING btree ', '') as def from pg_indexes where tablename = 'events'`,
+      ),
+    ).map((r) => r.def);
+    expect(defs).toEqual(
+      expect.arrayContaining([
+        "(hash_id)",
+        "(event_id)",
+        "(declares) WHERE (declares IS NOT NULL)",
+        "(event_time)",
+        "(record_time, id)",
+        "(actor_org_id, kind)",
+        "(biz_step)",
+      ]),
+    );
+  });
+
   it("makes this month and three ahead, once, and lists them", async () => {
     const now = new Date("2029-11-15T12:00:00Z");
     expect(await ensureLedgerPartitions(h.db, now)).toBe(8);
@@ -117,6 +138,15 @@ describe("the partitioned ledger", () => {
       expect.stringMatching(/^events_y2030m02 /),
     ]);
     expect((await ledgerPartitions(h.db)).filter((p) => p.bounds === "DEFAULT")).toHaveLength(2);
+  });
+
+  it("makes the months back to a past load's first, so its events leave the default partition alone", async () => {
+    const now = new Date("2033-02-10T00:00:00Z");
+    expect(await ensureLedgerPartitions(h.db, now, new Date("2032-11-20T00:00:00Z"))).toBe(14);
+    const [past] = await append(h.db, "2032-11-21T00:00:00Z", [draft("U1")]);
+    expect(await homes(h.db, "events", [past!.row.id])).toEqual(["events_y2032m11"]);
+    const names = (await ledgerPartitions(h.db)).map((p) => p.name);
+    expect(names.filter((n) => /^events_y203(2m1[12]|3m0[1-5])$/.test(n))).toHaveLength(7);
   });
 
   it("leaves in the default partition the events of a month made too late, and still finds them", async () => {

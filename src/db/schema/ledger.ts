@@ -85,6 +85,9 @@ export const events = pgTable(
     // Lookups by hash or eventID (uniqueness is event_keys' job).
     index("events_hash_id_idx").on(t.hashId),
     index("events_event_id_idx").on(t.eventId),
+    // "Is this event declared erroneous?" runs for every listing a sale checks, every row of a
+    // history and every EPCIS query; the few declarations make it a tiny index.
+    index("events_declares_idx").on(t.declares).where(sql`${t.declares} is not null`),
     index("events_time_idx").on(t.eventTime),
     index("events_record_time_idx").on(t.recordTime, t.id),
     index("events_actor_idx").on(t.actorOrgId, t.kind),
