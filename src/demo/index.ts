@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { createApp } from "../app";
 import { type Config, publicBaseUrl } from "../config";
 import type { DatabaseHandle } from "../db/types";
+import { ensureLedgerPartitions } from "../ledger/partitions";
 import { FixedClock, systemClock } from "../lib/clock";
 import { silentLogger } from "../lib/logger";
 import type { ServiceSecrets } from "../lib/secrets";
@@ -40,6 +41,8 @@ export async function seedDemo(
     logger: silentLogger,
     secrets,
   });
+  // The story's events are recorded in past months: give them their own partitions, not the default.
+  await ensureLedgerPartitions(handle.db, systemClock.now(), clock.now());
   const client = new DemoClient(app, publicBaseUrl(config));
   const demo = await seedSmall(client, handle.db, clock);
   if (options.scale === "large") {

@@ -8,17 +8,22 @@ export const MONTHS_AHEAD = 3;
 
 /**
  * Makes this month's partitions of `events` and `event_subjects` and MONTHS_AHEAD more, where
- * missing; returns how many tables it made. Safe from several nodes at once. An event whose
- * record time has no month lands in the default partition and is found like any other.
+ * missing, and with `from` every month back to its own (for a load of past events, such as the
+ * demo's story); returns how many tables it made. Safe from several nodes at once. An event
+ * whose record time has no month lands in the default partition and is found like any other.
  */
-export async function ensureLedgerPartitions(db: Db, now: Date): Promise<number> {
+export async function ensureLedgerPartitions(db: Db, now: Date, from: Date = now): Promise<number> {
+  const first = from < now ? from : now;
+  const months = monthIndex(now) - monthIndex(first) + MONTHS_AHEAD + 1;
   const [row] = rowsOf<{ made: number | string }>(
     await db.execute(
-      sql`select ledger_ensure_partitions(${now.toISOString()}::timestamptz, ${MONTHS_AHEAD + 1}) as made`,
+      sql`select ledger_ensure_partitions(${first.toISOString()}::timestamptz, ${months}) as made`,
     ),
   );
   return Number(row?.made ?? 0);
 }
+
+const monthIndex = (d: Date) => d.getUTCFullYear() * 12 + d.getUTCMonth();
 
 export interface LedgerPartition {
   table: "events" | "event_subjects";
