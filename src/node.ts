@@ -27,7 +27,7 @@ import { ensureDispatcher } from "./features/epcis/subscriptions";
 import { libxml2Validator } from "./features/epcis/xml/libxml2-validator";
 import { ensureBootstrapRegulator } from "./features/orgs/bootstrap";
 import { checkpoint } from "./ledger/log";
-import { ensureLedgerPartitions } from "./ledger/partitions";
+import { ensureLedgerPartitions, ledgerUpkeep } from "./ledger/partitions";
 import { systemClock } from "./lib/clock";
 import { destinationPolicy } from "./lib/destinations";
 import { createLogger } from "./lib/logger";
@@ -40,8 +40,6 @@ import { loadAsset } from "./node-assets";
 
 /** How often the window-based alert rules run; their windows are hours, so minutes are fine. */
 const PERIODIC_RULES_MS = 5 * 60_000;
-/** The ledger's months are made three ahead; a daily look keeps them so. */
-const PARTITIONS_MS = 24 * 3_600_000;
 
 async function isEmpty(handle: DatabaseHandle): Promise<boolean> {
   return (await handle.db.select({ id: orgs.id }).from(orgs).limit(1)).length === 0;
@@ -216,9 +214,9 @@ async function main(): Promise<void> {
     oncePerPeriod(handle.db, systemClock, "alert-rules", PERIODIC_RULES_MS, () =>
       runPeriodicRules(handle.db, systemClock),
     ).catch((error) => logger.error("periodic alert rules failed", { error: String(error) }));
-    oncePerPeriod(handle.db, systemClock, "ledger-partitions", PARTITIONS_MS, () =>
-      ensureLedgerPartitions(handle.db, systemClock.now()),
-    ).catch((error) => logger.error("making ledger partitions failed", { error: String(error) }));
+    ledgerUpkeep(handle.db, systemClock).catch((error) =>
+      logger.error("the ledger's upkeep failed", { error: String(error) }),
+    );
     // Another node's crash shows here: its jobs' locks went with its connections.
     if (handle.kind === "postgres") void recoverInterrupted();
   }, PERIODIC_RULES_MS);

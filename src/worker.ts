@@ -3,7 +3,7 @@ import { createApp } from "./app";
 import { loadConfig } from "./config";
 import { openPostgres } from "./db/postgres";
 import { creditRefresher } from "./features/credit/summaries";
-import { ensureLedgerPartitions } from "./ledger/partitions";
+import { ledgerUpkeep } from "./ledger/partitions";
 import { systemClock } from "./lib/clock";
 import { createLogger } from "./lib/logger";
 import { loadServiceSecrets, type ServiceSecrets } from "./lib/secrets";
@@ -107,9 +107,9 @@ export default {
       creditRefresher(handle.db, systemClock)().catch((error) =>
         logger.error("credit refresh failed", { error: String(error) }),
       ),
-      // The ledger's months ahead (a Worker has no start-up to make them at).
-      ensureLedgerPartitions(handle.db, systemClock.now()).catch((error) =>
-        logger.error("making ledger partitions failed", { error: String(error) }),
+      // The ledger's months ahead and its statistics, daily (a Worker has no start-up).
+      ledgerUpkeep(handle.db, systemClock).catch((error) =>
+        logger.error("the ledger's upkeep failed", { error: String(error) }),
       ),
     ]).finally(() => handle.close());
     ctx.waitUntil(pass);

@@ -13,9 +13,15 @@ import { rowsOf } from "../db/rows";
 import { eventKeys, eventSubjects, events, logLeaves } from "../db/schema";
 import type { Database, DatabaseHandle } from "../db/types";
 import { documentsOf } from "../features/epcis/query-page";
+import { FixedClock } from "../lib/clock";
 import { appendEvents, type EventDraft } from "./append";
 import { sequencePending } from "./log";
-import { ensureLedgerPartitions, ledgerPartitions } from "./partitions";
+import {
+  ensureLedgerPartitions,
+  ledgerPartitions,
+  ledgerUpkeep,
+  UPKEEP_PERIOD_MS,
+} from "./partitions";
 
 let h: DatabaseHandle;
 beforeAll(async () => {
@@ -147,6 +153,30 @@ describe("the partitioned ledger", () => {
     expect(await homes(h.db, "events", [past!.row.id])).toEqual(["events_y2032m11"]);
     const names = (await ledgerPartitions(h.db)).map((p) => p.name);
     expect(names.filter((n) => /^events_y203(2m1[12]|3m0[1-5])$/.test(n))).toHaveLength(7);
+  });
+
+  it("runs its daily upkeep once per day across nodes: the months ahead, and statistics for the partitioned tables", async () => {
+    await append(h.db, "2034-06-01T00:00:00Z", [draft("V1")]);
+    const tuples = async () =>
+      rowsOf<{ n: number }>(
+        await h.db.execute(
+          sql`select reltuples::float8 as n from pg_class where relname = 'events'`,
+        ),
+      )[0]!.n;
+    // A partitioned table's own statistics come only from an ANALYZE of it (never autovacuum).
+    expect(await tuples()).toBeLessThanOrEqual(0);
+    const clock = new FixedClock(new Date("2035-01-10T00:00:00Z"));
+    expect(await ledgerUpkeep(h.db, clock)).toBe(true);
+    expect(await tuples()).toBeGreaterThan(0);
+    expect((await ledgerPartitions(h.db)).map((p) => p.name)).toContain("events_y2035m04");
+    // Another node, an hour later: the day is taken.
+    clock.advance(3_600_000);
+    expect(await ledgerUpkeep(h.db, clock)).toBe(false);
+    clock.advance(UPKEEP_PERIOD_MS);
+    expect(await ledgerUpkeep(h.db, clock)).toBe(true);
+    clock.set(new Date("2035-02-10T00:00:00Z"));
+    expect(await ledgerUpkeep(h.db, clock)).toBe(true);
+    expect((await ledgerPartitions(h.db)).map((p) => p.name)).toContain("events_y2035m05");
   });
 
   it("leaves in the default partition the events of a month made too late, and still finds them", async () => {

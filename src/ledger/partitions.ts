@@ -1,10 +1,14 @@
 // Keeps the ledger's monthly partitions (migration 0016) made ahead of the events that need them.
 import { sql } from "drizzle-orm";
+import { oncePerPeriod } from "../db/periodic";
 import { rowsOf } from "../db/rows";
 import type { Db } from "../db/types";
+import type { Clock } from "../lib/clock";
 
 /** Months made ahead of the current one: a node that stays down for a quarter still finds its month. */
 export const MONTHS_AHEAD = 3;
+/** How often the ledger's upkeep runs, once across all nodes. */
+export const UPKEEP_PERIOD_MS = 24 * 3_600_000;
 
 /**
  * Makes this month's partitions of `events` and `event_subjects` and MONTHS_AHEAD more, where
@@ -21,6 +25,20 @@ export async function ensureLedgerPartitions(db: Db, now: Date, from: Date = now
     ),
   );
   return Number(row?.made ?? 0);
+}
+
+/**
+ * The ledger's daily upkeep, once per period however many nodes (or Worker crons) call it: the
+ * months ahead, then fresh planner statistics for the two partitioned tables. Autovacuum
+ * analyzes each month but never a partitioned table itself, so without this the plans of
+ * queries over all months (the EPCIS query's "not declared erroneous" join, for one) rest on
+ * whatever the last manual ANALYZE saw.
+ */
+export function ledgerUpkeep(db: Db, clock: Clock): Promise<boolean> {
+  return oncePerPeriod(db, clock, "ledger-upkeep", UPKEEP_PERIOD_MS, async () => {
+    await ensureLedgerPartitions(db, clock.now());
+    await db.execute(sql`analyze events, event_subjects`);
+  });
 }
 
 const monthIndex = (d: Date) => d.getUTCFullYear() * 12 + d.getUTCMonth();
