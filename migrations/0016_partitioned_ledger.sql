@@ -102,11 +102,11 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
--- A month for every month that holds events, and this month with three ahead.
+-- A month for every month that holds events, and this month with the next.
 SELECT ledger_ensure_partitions(m, 1)
   FROM (SELECT DISTINCT date_trunc('month', "record_time", 'UTC') AS m FROM "events_unpartitioned") AS months;
 --> statement-breakpoint
-SELECT ledger_ensure_partitions(now(), 4);
+SELECT ledger_ensure_partitions(now(), 2);
 --> statement-breakpoint
 INSERT INTO "events" SELECT "id", "event_id", "hash_id", "kind", "event_type", "action", "biz_step",
   "disposition", "event_time", "record_time", "read_point", "biz_location", "actor_org_id",
