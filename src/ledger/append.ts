@@ -296,9 +296,14 @@ export async function appendEvent(
   return appended!;
 }
 
-/** Events still standing: no error declaration of theirs is stored (`id` names the event's row id). */
+/**
+ * Events still standing: no error declaration of theirs is stored (`id` names the event's row
+ * id). Asked of event_keys, one table with a unique index on `declares`: asked of the
+ * partitioned events, a query over all months plans every month twice over (6.8 ms of
+ * planning against 1.1 ms for the EPCIS query's keys on the demo's large set).
+ */
 export const standing = (id: SQL | AnyColumn): SQL =>
-  sql`not exists (select 1 from events as declared where declared.declares = ${id})`;
+  sql`not exists (select 1 from event_keys as declared where declared.declares = ${id})`;
 
 export async function eventByHashId(db: Db, hashId: string): Promise<EventRow | null> {
   return (await eventsByHashIds(db, [hashId])).get(hashId) ?? null;

@@ -3,6 +3,7 @@ import { and, eq, gte, inArray, lt, or, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { digitalLinkToUrn, urnToDigitalLink } from "../../codes/epc-urn";
 import { eventSubjects, events } from "../../db/schema";
+import { standing } from "../../ledger/append";
 import { canonicalGs1Identifier } from "../../ledger/epc-normalise";
 import { AppError } from "../../lib/errors";
 import { ATTRIBUTE_FIELDS, MASTER_DATA_PARAM, type ResolvedMasterData } from "./master-data-query";
@@ -437,9 +438,7 @@ export function parseQuery(
     throw exception("eventCountLimit needs orderBy", "eventCountLimit");
   }
   // An event declared erroneous is answered in its declared form (the declaration row) only.
-  filters.push(
-    sql`not exists (select 1 from events as "declared" where "declared"."declares" = ${events.id})`,
-  );
+  filters.push(standing(events.id));
   return {
     where: and(...filters),
     orderBy,

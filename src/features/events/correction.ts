@@ -169,7 +169,7 @@ async function replayWithout(tx: Db, original: EventRow, keys: string[]): Promis
              e.actor_org_id, e.meta->>'carrierOrgId' as carrier_org_id, e.document->>'zs:carrier' as carrier,
              case when jsonb_typeof(e.document->'zs:destinationRegion') = 'string'
                then e.document->>'zs:destinationRegion' end as destination_region,
-             exists (select 1 from events d where d.declares = e.id) as declared
+             exists (select 1 from event_keys d where d.declares = e.id) as declared
       from locked l
       join event_subjects s on s.subject_key = l.key and s.level = 'item'
       join events e on e.id = s.event_id
