@@ -23,18 +23,7 @@ export async function createTestDb(
   const pgTemplate = inject("pgTemplate");
   if (serverBase && pgTemplate) {
     const name = `zs_t_${pgTemplate.slice("zs_tpl_".length)}_${process.pid}_${++counter}_${Date.now() % 1e6}`;
-    const admin = postgres(serverBase, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name} template ${pgTemplate}`);
-    const handle = openPostgres(serverUrl(serverBase, name), { max: options.poolSize ?? 8 });
-    return {
-      ...handle,
-      url: serverUrl(serverBase, name),
-      close: async () => {
-        await handle.close();
-        await admin.unsafe(`drop database if exists ${name} with (force)`);
-        await admin.end();
-      },
-    };
+    return serverDb(serverBase, name, pgTemplate, options.poolSize ?? 8);
   }
   templateBlob ??= new Blob([await readFile(inject("pgliteTemplate"))]);
   const client = await PGlite.create({ loadDataDir: templateBlob });
@@ -45,20 +34,36 @@ export async function createTestDb(
 export async function createEmptyDb(): Promise<DatabaseHandle> {
   const serverBase = process.env.TEST_DATABASE_URL;
   if (serverBase) {
-    const name = `zs_e_${process.pid}_${++counter}_${Date.now() % 1e6}`;
-    const admin = postgres(serverBase, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name} template template0`);
-    const handle = openPostgres(serverUrl(serverBase, name), { max: 4 });
-    return {
-      ...handle,
-      close: async () => {
-        await handle.close();
-        await admin.unsafe(`drop database if exists ${name} with (force)`);
-        await admin.end();
-      },
-    };
+    return serverDb(
+      serverBase,
+      `zs_e_${process.pid}_${++counter}_${Date.now() % 1e6}`,
+      "template0",
+      4,
+    );
   }
   return wrapPglite(await PGlite.create());
+}
+
+/** A new database on the test server, copied from `template`; `close` drops it. */
+async function serverDb(
+  serverBase: string,
+  name: string,
+  template: string,
+  poolSize: number,
+): Promise<DatabaseHandle & { url: string }> {
+  const admin = postgres(serverBase, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name} template ${template}`);
+  const url = serverUrl(serverBase, name);
+  const handle = openPostgres(url, { max: poolSize });
+  return {
+    ...handle,
+    url,
+    close: async () => {
+      await handle.close();
+      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
 }
 
 /** Empties every table of the service (not the migrations journal), for tests that share a file's db. */

@@ -176,7 +176,6 @@ async function insertWithSubjects(
       )
       select * from ev order by id`),
   );
-
   return inserted.map((raw) => rowFromJson(events, raw));
 }
 
@@ -210,7 +209,7 @@ async function appendDeclarations(
     };
     const [key] = await tx
       .insert(eventKeys)
-      .values({ eventId: values.eventId, hashId, declares: original.id })
+      .values({ eventId: values.eventId, hashId, declares: values.declares })
       .returning({ id: eventKeys.id });
     const [row] = await tx
       .insert(events)
